@@ -1,0 +1,133 @@
+// The routes that change state, through the Scheduler. Its answers arrive on
+// the scheduler's loop thread, which must never wait on I/O: every callback
+// hops back to the HTTP threads (Responder::Post) before it reads the store,
+// touches the disk or builds a large answer.
+#include <filesystem>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+#include "api/errors.h"
+#include "api/job_loader.h"
+#include "api/json_views.h"
+#include "api/routes.h"
+#include "spec/job_spec.h"
+
+namespace pipegrid::api {
+namespace {
+
+// Answers with the job as the store has it now, once `status` says the
+// scheduler committed the change. Runs on an HTTP thread.
+void SendJob(store::Store& store, const Responder& r, const Status& status,
+             const std::string& job_id, http::status ok_status) {
+  if (!status.ok()) return r.Send(ErrorResponse(status));
+  Result<nlohmann::json> job = LoadJobJson(store, job_id);
+  if (!job.ok()) return r.Send(ErrorResponse(job.status()));
+  Response res = JsonResponse(ok_status, *job);
+  res.set(http::field::location, std::string(kApiPrefix) + "/jobs/" + job_id);
+  r.Send(std::move(res));
+}
+
+void Submit(master::Scheduler& scheduler, store::Store& store, const Request& request,
+            const Responder& r) {
+  Result<spec::BodyFormat> format =
+      spec::FormatFromContentType(request.Header(http::field::content_type));
+  if (!format.ok()) {
+    return r.Send(ErrorResponse(http::status::unsupported_media_type, format.status()));
+  }
+  Result<spec::JobSpec> spec = spec::ParseJobSpec(request.body(), *format);
+  if (!spec.ok()) return r.Send(ErrorResponse(spec.status()));
+  scheduler.Submit(std::move(spec).value(), [&store, r](Result<master::SubmitResult> result) {
+    r.Post([&store, r, result = std::move(result)] {
+      if (!result.ok()) return r.Send(ErrorResponse(result.status()));
+      // 200 for an identical resubmit: nothing was created.
+      SendJob(store, r, Status::Ok(), result->job_id,
+              result->created ? http::status::created : http::status::ok);
+    });
+  });
+}
+
+// Job ids come from the store's generator, but this one arrived in a URL and
+// names a directory to delete: refuse anything that could leave log_dir.
+bool IsPlainName(const std::string& name) {
+  return !name.empty() && name != "." && name != ".." &&
+         name.find_first_of("/\\") == std::string::npos && name.find('\0') == std::string::npos;
+}
+
+void RemoveJobLogs(const std::string& log_dir, const std::string& job_id) {
+  if (log_dir.empty() || !IsPlainName(job_id)) return;
+  std::error_code ec;
+  std::filesystem::remove_all(std::filesystem::path(log_dir) / job_id, ec);
+  if (ec) spdlog::warn("cannot remove job logs job={} error={}", job_id, ec.message());
+}
+
+}  // namespace
+
+void AddCommandRoutes(Router& router, master::Scheduler& scheduler, store::Store& store,
+                      std::string log_dir) {
+  const std::string prefix = kApiPrefix;
+
+  router.Add(http::verb::post, prefix + "/jobs",
+             [&scheduler, &store](const Request& request, Responder r) {
+               Submit(scheduler, store, request, r);
+             });
+
+  router.Add(http::verb::delete_, prefix + "/jobs/{id}",
+             [&scheduler, log_dir](const Request& request, Responder r) {
+               std::string id = request.Param("id");
+               scheduler.Delete(id, [r, log_dir, id](Status status) {
+                 r.Post([r, log_dir, id, status] {
+                   if (!status.ok()) return r.Send(ErrorResponse(status));
+                   // Logs go before the answer: a client that saw 204 finds
+                   // nothing of the job left, on disk either.
+                   RemoveJobLogs(log_dir, id);
+                   r.Send(EmptyResponse(http::status::no_content));
+                 });
+               });
+             });
+
+  for (const char* action : {"cancel", "kill"}) {
+    bool kill = std::string_view(action) == "kill";
+    router.Add(http::verb::post, prefix + "/jobs/{id}/" + action,
+               [&scheduler, &store, kill](const Request& request, Responder r) {
+                 std::string id = request.Param("id");
+                 scheduler.Cancel(id, kill, [&store, r, id](Status status) {
+                   r.Post([&store, r, id, status] {
+                     SendJob(store, r, status, id, http::status::accepted);
+                   });
+                 });
+               });
+  }
+
+  router.Add(http::verb::post, prefix + "/jobs/{id}/retry",
+             [&scheduler, &store](const Request& request, Responder r) {
+               std::string id = request.Param("id");
+               scheduler.Retry(id, [&store, r, id](Status status) {
+                 r.Post([&store, r, id, status] {
+                   SendJob(store, r, status, id, http::status::accepted);
+                 });
+               });
+             });
+
+  router.Add(http::verb::post, prefix + "/deadletters/{taskId}/requeue",
+             [&scheduler](const Request& request, Responder r) {
+               std::string task_id = request.Param("taskId");
+               scheduler.RequeueDeadLetter(task_id, [r, task_id](Status status) {
+                 // Send() only hands the answer over; no I/O on this thread.
+                 if (!status.ok()) return r.Send(ErrorResponse(status));
+                 r.Send(JsonResponse(http::status::accepted, {{"requeued", task_id}}));
+               });
+             });
+
+  router.Add(http::verb::get, prefix + "/workers", [&scheduler](const Request&, Responder r) {
+    scheduler.ListWorkers([r](std::vector<master::WorkerInfo> workers) {
+      r.Post([r, workers = std::move(workers)] {
+        nlohmann::json items = nlohmann::json::array();
+        for (const master::WorkerInfo& w : workers) items.push_back(WorkerJson(w));
+        r.Send(JsonResponse(http::status::ok, ListJson(std::move(items), {})));
+      });
+    });
+  });
+}
+
+}  // namespace pipegrid::api

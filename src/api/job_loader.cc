@@ -1,0 +1,37 @@
+#include "api/job_loader.h"
+
+#include "api/json_views.h"
+
+namespace pipegrid::api {
+namespace {
+
+Result<nlohmann::json> JobWithTasks(store::Store& store, const store::JobRecord& job) {
+  PG_ASSIGN_OR_RETURN(std::vector<store::TaskRecord> tasks, store.ListTasks(job.id));
+  PG_ASSIGN_OR_RETURN(std::vector<store::AttemptRecord> attempts, store.ListAttempts(job.id));
+  return JobJson(job, tasks, attempts);
+}
+
+}  // namespace
+
+Result<nlohmann::json> LoadJobJson(store::Store& store, const std::string& job_id) {
+  PG_ASSIGN_OR_RETURN(std::optional<store::JobRecord> job, store.GetJob(job_id));
+  if (!job) return NotFound("job " + job_id + " not found");
+  return JobWithTasks(store, *job);
+}
+
+Result<nlohmann::json> LoadJobJsonByExternalId(store::Store& store, const std::string& namespace_,
+                                               const std::string& external_id) {
+  PG_ASSIGN_OR_RETURN(std::optional<store::JobRecord> job,
+                      store.GetJobByExternalId(namespace_, external_id));
+  if (!job) {
+    return NotFound("no job with externalId " + external_id + " in namespace " + namespace_);
+  }
+  return JobWithTasks(store, *job);
+}
+
+Result<nlohmann::json> JobSummaryJsonFromStore(store::Store& store, const store::JobRecord& job) {
+  PG_ASSIGN_OR_RETURN(std::vector<store::TaskRecord> tasks, store.ListTasks(job.id));
+  return JobSummaryJson(job, tasks);
+}
+
+}  // namespace pipegrid::api

@@ -1,0 +1,28 @@
+// Reads a Job resource (DESIGN §5) from the store: the job, its tasks and
+// their attempts. Used by the read routes and by commands, which answer with
+// the job as it is once the scheduler has committed the change.
+//
+// Blocking store reads: call on the HTTP threads, never on the scheduler's.
+// Thread-safe (the Store is).
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+#include "store/store.h"
+
+namespace pipegrid::api {
+
+// The Job with tasks and counters; NotFound when there is no such job.
+Result<nlohmann::json> LoadJobJson(store::Store& store, const std::string& job_id);
+
+// The same for a job named by namespace and externalId.
+Result<nlohmann::json> LoadJobJsonByExternalId(store::Store& store, const std::string& namespace_,
+                                               const std::string& external_id);
+
+// The Job as lists show it: counters, no tasks.
+Result<nlohmann::json> JobSummaryJsonFromStore(store::Store& store, const store::JobRecord& job);
+
+}  // namespace pipegrid::api

@@ -1,0 +1,129 @@
+// The ready queue and placement: which queued task runs next, and where.
+#include <spdlog/spdlog.h>
+
+#include "master/scheduler_impl.h"
+
+namespace pipegrid::master {
+namespace {
+
+QueueKey KeyOf(TaskRt& task) {
+  return {-task.job->rec.priority, task.job->order, task.index, &task};
+}
+
+// Declared resources fit what the worker has left; undeclared ones (0) always fit,
+// and so does anything on a worker that declared no capacity.
+bool ResourcesFit(const WorkerRt& w, const spec::Task& t) {
+  if (t.cpu > 0 && w.info.cpu > 0 && t.cpu > w.cpu_free + 1e-9) return false;
+  if (t.memory > 0 && w.info.memory > 0 && t.memory > w.memory_free) return false;
+  return true;
+}
+
+bool LabelsMatch(const WorkerRt& w, const spec::Task& t) {
+  for (const auto& [k, v] : t.node_selector) {
+    auto it = w.info.labels.find(k);
+    if (it == w.info.labels.end() || it->second != v) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void Scheduler::Impl::Enqueue(TaskRt& task) {
+  queue_.insert(KeyOf(task));
+  UpdateQueueGauge();
+}
+
+void Scheduler::Impl::Dequeue(TaskRt& task) {
+  queue_.erase(KeyOf(task));
+  UpdateQueueGauge();
+}
+
+void Scheduler::Impl::UpdateQueueGauge() {
+  counters_.queue_depth.store(static_cast<int64_t>(queue_.size()), std::memory_order_relaxed);
+}
+
+void Scheduler::Impl::Dispatch(Txn& txn) {
+  if (shutting_down_) return;
+  int free_slots = 0;
+  for (const auto& [name, w] : workers_) {
+    if (w.info.state == WorkerState::kReady) free_slots += w.info.slots_free;
+  }
+  // A task no worker can take (selector, resources) stays queued without
+  // blocking the tasks behind it.
+  for (auto it = queue_.begin(); it != queue_.end() && free_slots > 0;) {
+    TaskRt& task = *it->task;
+    WorkerRt* worker = PickWorker(task);
+    if (worker == nullptr) {
+      ++it;
+      continue;
+    }
+    it = queue_.erase(it);
+    StartAttempt(txn, task, *worker);
+    --free_slots;
+  }
+  UpdateQueueGauge();
+}
+
+WorkerRt* Scheduler::Impl::PickWorker(const TaskRt& task) {
+  const spec::Task& spec = task.spec();
+  WorkerRt* best = nullptr;
+  for (auto& [name, w] : workers_) {
+    if (w.info.state != WorkerState::kReady || w.info.slots_free <= 0) continue;
+    if (!LabelsMatch(w, spec) || !ResourcesFit(w, spec)) continue;
+    // Most free slots first: spreads load over the fleet.
+    if (best == nullptr || w.info.slots_free > best->info.slots_free) best = &w;
+  }
+  return best;
+}
+
+void Scheduler::Impl::StartAttempt(Txn& txn, TaskRt& task, WorkerRt& worker) {
+  JobRt& job = *task.job;
+  const spec::Task& spec = task.spec();
+  ++task.rec.attempts_started;
+  task.rec.worker = worker.info.name;
+  store::AttemptRecord a;
+  a.id = ids_.Next();
+  a.task_id = task.rec.id;
+  a.job_id = job.rec.id;
+  a.number = task.rec.attempts_started;
+  a.worker = worker.info.name;
+  task.attempt = a;
+  txn.TouchAttempt(task);
+  attempts_[a.id] = &task;
+
+  --worker.info.slots_free;
+  worker.cpu_free -= spec.cpu;
+  worker.memory_free -= spec.memory;
+  worker.attempts.insert(a.id);
+  SetTaskState(txn, task, TaskState::kAssigned, "");
+  counters_.attempts_started.fetch_add(1, std::memory_order_relaxed);
+
+  protocol::Assignment msg;
+  msg.attempt_id = a.id;
+  msg.job_id = job.rec.id;
+  msg.task_id = task.rec.id;
+  msg.task_name = task.rec.name;
+  msg.attempt_number = a.number;
+  msg.timeout = spec.timeout;
+  for (const spec::Step& s : spec.steps) msg.steps.push_back({s.executor, s.commands});
+  // Sent only once the assignment is durable; looked up again by name then,
+  // since the worker may have gone in between (its attempts are then lost).
+  txn.AfterCommit([this, name = worker.info.name, m = std::move(msg)]() mutable {
+    auto it = workers_.find(name);
+    if (it == workers_.end() || it->second.channel == nullptr) return;
+    it->second.channel->Assign(std::move(m));
+  });
+}
+
+void Scheduler::Impl::FreeWorkerSlot(TaskRt& task) {
+  if (!task.attempt) return;
+  auto it = workers_.find(task.attempt->worker);
+  if (it == workers_.end()) return;
+  WorkerRt& w = it->second;
+  if (w.attempts.erase(task.attempt->id) == 0) return;
+  ++w.info.slots_free;
+  w.cpu_free += task.spec().cpu;
+  w.memory_free += task.spec().memory;
+}
+
+}  // namespace pipegrid::master

@@ -1,0 +1,277 @@
+// Attempt reports and the task/job transitions they cause (DESIGN §3).
+#include <spdlog/spdlog.h>
+
+#include "common/units.h"
+#include "master/backoff.h"
+#include "master/scheduler_impl.h"
+
+namespace pipegrid::master {
+
+Scheduler::Impl::Impl(EventLoop& loop, store::Store& store, store::Committer& committer,
+                      IdGenerator& ids, SchedulerOptions options, SchedulerCounters& counters)
+    : loop_(loop),
+      store_(store),
+      committer_(committer),
+      ids_(ids),
+      options_(options),
+      counters_(counters),
+      rng_(options.rng_seed != 0 ? options.rng_seed : std::random_device{}()) {}
+
+void Scheduler::Impl::AddEvent(Txn& txn, const JobRt& job, const TaskRt* task, int attempt,
+                               std::string type, std::string_view from, std::string_view to,
+                               std::string reason) {
+  store::EventRecord e;
+  e.time = loop_.clock().Wall();
+  e.job_id = job.rec.id;
+  if (task != nullptr) {
+    e.task = task->rec.name;
+    e.worker = task->rec.worker;
+  }
+  e.attempt = attempt;
+  e.type = std::move(type);
+  e.from = std::string(from);
+  e.to = std::string(to);
+  e.reason = std::move(reason);
+  txn.batch().events.push_back(std::move(e));
+}
+
+void Scheduler::Impl::SetTaskState(Txn& txn, TaskRt& task, TaskState to, std::string reason) {
+  TaskState from = task.rec.state;
+  if (from == to && task.rec.reason == reason) return;
+  task.rec.state = to;
+  task.rec.reason = reason;
+  txn.Touch(task);
+  spdlog::debug("task state job={} task={} from={} to={} reason=\"{}\"", task.job->rec.id,
+                task.rec.name, Name(from), Name(to), reason);
+  AddEvent(txn, *task.job, &task, task.rec.attempts_started, "task", Name(from), Name(to),
+           std::move(reason));
+}
+
+void Scheduler::Impl::SetJobState(Txn& txn, JobRt& job, JobState to, std::string reason) {
+  JobState from = job.rec.state;
+  if (from == to && job.rec.reason == reason) return;
+  job.rec.state = to;
+  job.rec.reason = reason;
+  WallTime now = loop_.clock().Wall();
+  if (to == JobState::kRunning && !job.rec.started_at) job.rec.started_at = now;
+  job.rec.finished_at = IsFinished(to) ? std::optional<WallTime>(now) : std::nullopt;
+  txn.Touch(job);
+  spdlog::info("job state job={} name={} from={} to={} reason=\"{}\"", job.rec.id, job.rec.name,
+               Name(from), Name(to), reason);
+  AddEvent(txn, job, nullptr, 0, "job", Name(from), Name(to), std::move(reason));
+}
+
+void Scheduler::Impl::OnStarted(const protocol::AttemptStarted& msg) {
+  PG_DCHECK(loop_.InLoopThread());
+  auto it = attempts_.find(msg.attempt_id);
+  if (it == attempts_.end()) {
+    spdlog::warn("start report refused: attempt is not current attempt={}", msg.attempt_id);
+    return;
+  }
+  TaskRt& task = *it->second;
+  if (task.rec.state != TaskState::kAssigned) return;  // a repeated report
+  Txn txn;
+  task.attempt->started_at = msg.started_at;
+  task.attempt->pgid = msg.pgid;
+  txn.TouchAttempt(task);
+  SetTaskState(txn, task, TaskState::kRunning, "");
+  JobRt& job = *task.job;
+  // The reason is kept: it carries a pending stop (see JobRt::stopping).
+  if (job.rec.state == JobState::kPending) SetJobState(txn, job, JobState::kRunning, job.rec.reason);
+  Flush(txn);
+}
+
+void Scheduler::Impl::OnFinished(const protocol::AttemptFinished& msg) {
+  PG_DCHECK(loop_.InLoopThread());
+  auto it = attempts_.find(msg.attempt_id);
+  if (it == attempts_.end()) {
+    // Fencing: each task records exactly one outcome per attempt, and only
+    // the current attempt may record one.
+    spdlog::warn("result refused: attempt is not current attempt={} outcome={}", msg.attempt_id,
+                 Name(msg.outcome));
+    return;
+  }
+  TaskRt& task = *it->second;
+  FreeWorkerSlot(task);
+  attempts_.erase(it);
+  Txn txn;
+  EndAttempt(txn, task, msg);
+  Dispatch(txn);
+  Flush(txn);
+  MaybeFinishShutdown();
+}
+
+void Scheduler::Impl::EndAttempt(Txn& txn, TaskRt& task, const protocol::AttemptFinished& msg) {
+  JobRt& job = *task.job;
+  store::AttemptRecord& a = *task.attempt;
+  a.outcome = msg.outcome;
+  a.exit_code = msg.exit_code;
+  a.signal = msg.signal;
+  a.reason = msg.reason;
+  a.finished_at = msg.finished_at;
+  txn.TouchAttempt(task);
+  AddEvent(txn, job, &task, a.number, "attempt", "", Name(msg.outcome), msg.reason);
+  const int number = a.number;
+  task.attempt.reset();
+  task.stop_sent = false;
+
+  const spec::RetryPolicy& retry = task.spec().retry;
+  const std::string& why = msg.reason.empty() ? std::string(Name(msg.outcome)) : msg.reason;
+  switch (msg.outcome) {
+    case Outcome::kSucceeded:
+      OnTaskSucceeded(txn, task);
+      break;
+    case Outcome::kCancelled:
+    case Outcome::kKilled:
+      SetTaskState(txn, task, TaskState::kCancelled, std::string(Name(msg.outcome)));
+      break;
+    case Outcome::kInterrupted:
+      // Graceful shutdown uses up no budget: the task runs again after restart.
+      if (job.stopping) {
+        SetTaskState(txn, task, TaskState::kCancelled, job.rec.reason);
+      } else {
+        MakeReady(txn, task, "interrupted by shutdown; queued again");
+      }
+      break;
+    case Outcome::kLost:
+      if (job.stopping) {
+        SetTaskState(txn, task, TaskState::kCancelled, job.rec.reason);
+      } else if (task.rec.lost_used < retry.lost_limit) {
+        ++task.rec.lost_used;
+        MakeReady(txn, task,
+                  fmt::format("attempt {} lost ({}); requeued ({} of {} lost retries)", number,
+                              why, task.rec.lost_used, retry.lost_limit));
+      } else {
+        OnTaskFailedForGood(txn, task, msg.outcome,
+                            fmt::format("attempt {} lost ({}); lost retries used up", number, why));
+      }
+      break;
+    case Outcome::kExit:
+    case Outcome::kSignal:
+    case Outcome::kTimeout:
+    case Outcome::kOom:
+    case Outcome::kNone:
+      if (job.stopping) {
+        SetTaskState(txn, task, TaskState::kCancelled, job.rec.reason);
+      } else if (task.rec.retries_used < retry.limit) {
+        ++task.rec.retries_used;
+        ScheduleRetry(txn, task, fmt::format("attempt {}: {}", number, why));
+      } else {
+        OnTaskFailedForGood(
+            txn, task, msg.outcome,
+            retry.limit == 0 ? fmt::format("attempt {}: {}", number, why)
+                             : fmt::format("attempt {}: {}; {} retries used up", number, why,
+                                           retry.limit));
+      }
+      break;
+  }
+  MaybeFinishJob(txn, job);
+}
+
+void Scheduler::Impl::OnTaskSucceeded(Txn& txn, TaskRt& task) {
+  SetTaskState(txn, task, TaskState::kSucceeded, "");
+  JobRt& job = *task.job;
+  for (int d : job.dag.dependents[task.index]) {
+    TaskRt& dep = *job.tasks[d];
+    --dep.unmet_deps;
+    if (dep.unmet_deps == 0 && dep.rec.state == TaskState::kPending && !job.stopping) {
+      MakeReady(txn, dep, "");
+    }
+  }
+}
+
+void Scheduler::Impl::ScheduleRetry(Txn& txn, TaskRt& task, const std::string& reason) {
+  const spec::RetryPolicy& retry = task.spec().retry;
+  Millis delay = BackoffDelay(retry.backoff, task.rec.retries_used, rng_);
+  task.rec.retry_at = loop_.clock().Wall() + delay;
+  counters_.retries.fetch_add(1, std::memory_order_relaxed);
+  SetTaskState(txn, task, TaskState::kRetrying,
+               fmt::format("{}; retry {} of {} in {}", reason, task.rec.retries_used, retry.limit,
+                           FormatDuration(delay)));
+  ArmRetryTimer(task, delay);
+}
+
+void Scheduler::Impl::ArmRetryTimer(TaskRt& task, Millis delay) {
+  task.retry_timer = loop_.RunAfter(delay, [this, id = task.rec.id] { OnRetryTimer(id); });
+}
+
+void Scheduler::Impl::OnRetryTimer(const std::string& task_id) {
+  auto it = tasks_by_id_.find(task_id);
+  if (it == tasks_by_id_.end()) return;
+  TaskRt& task = *it->second;
+  task.retry_timer = 0;
+  if (task.rec.state != TaskState::kRetrying || task.job->stopping) return;
+  Txn txn;
+  task.rec.retry_at.reset();
+  MakeReady(txn, task, "backoff ended");
+  Dispatch(txn);
+  Flush(txn);
+}
+
+void Scheduler::Impl::OnTaskFailedForGood(Txn& txn, TaskRt& task, Outcome outcome,
+                                          const std::string& reason) {
+  JobRt& job = *task.job;
+  SetTaskState(txn, task, TaskState::kFailed, reason);
+  store::DeadLetterRecord dl;
+  dl.task_id = task.rec.id;
+  dl.job_id = job.rec.id;
+  dl.namespace_ = job.rec.namespace_;
+  dl.task = task.rec.name;
+  dl.attempts = task.rec.attempts_started;
+  dl.outcome = outcome;
+  dl.reason = reason;
+  dl.failed_at = loop_.clock().Wall();
+  txn.batch().put_dead_letters.push_back(std::move(dl));
+  counters_.dead_letters.fetch_add(1, std::memory_order_relaxed);
+  SkipDependents(txn, task);
+  if (job.spec.fail_fast && !job.stopping) {
+    StopJob(txn, job, Outcome::kCancelled, JobState::kFailed,
+            fmt::format("failFast: task {} failed", task.rec.name), options_.cancel_grace);
+  }
+}
+
+void Scheduler::Impl::SkipDependents(Txn& txn, TaskRt& task) {
+  JobRt& job = *task.job;
+  std::vector<int> stack(job.dag.dependents[task.index]);
+  while (!stack.empty()) {
+    TaskRt& dep = *job.tasks[stack.back()];
+    stack.pop_back();
+    if (dep.rec.state != TaskState::kPending) continue;
+    SetTaskState(txn, dep, TaskState::kSkipped,
+                 fmt::format("upstream task {} did not succeed", task.rec.name));
+    for (int d : job.dag.dependents[dep.index]) stack.push_back(d);
+  }
+}
+
+void Scheduler::Impl::MakeReady(Txn& txn, TaskRt& task, std::string reason) {
+  SetTaskState(txn, task, TaskState::kQueued, std::move(reason));
+  Enqueue(task);
+}
+
+void Scheduler::Impl::MaybeFinishJob(Txn& txn, JobRt& job) {
+  if (IsFinished(job.rec.state)) return;
+  const TaskRt* first_bad = nullptr;
+  for (const auto& t : job.tasks) {
+    if (!IsFinished(t->rec.state)) return;  // something still runs or can run
+    if (t->rec.state != TaskState::kSucceeded && first_bad == nullptr) first_bad = t.get();
+  }
+  if (job.stopping) {
+    SetJobState(txn, job, job.stop_state, job.rec.reason);
+  } else if (first_bad == nullptr) {
+    SetJobState(txn, job, JobState::kSucceeded, "");
+  } else {
+    SetJobState(txn, job, JobState::kFailed,
+                fmt::format("task {} {}", first_bad->rec.name,
+                            first_bad->rec.state == TaskState::kFailed ? "failed" : "did not run"));
+  }
+  if (job.timeout_timer != 0) loop_.CancelTimer(job.timeout_timer);
+  job.timeout_timer = 0;
+  txn.AfterCommit([this, id = job.rec.id] {
+    for (auto& [name, w] : workers_) {
+      if (w.channel != nullptr) w.channel->ReleaseJob(id);
+    }
+    ForgetJob(id);
+  });
+}
+
+}  // namespace pipegrid::master

@@ -1,0 +1,48 @@
+// Deletes finished jobs older than the retention period, with their tasks,
+// attempts, events, dead letters and logs, in small batches on its own thread
+// (never on the scheduler's), so a large backlog cannot stall scheduling.
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/clock.h"
+#include "store/committer.h"
+#include "store/store.h"
+
+namespace pipegrid::master {
+
+struct RetentionOptions {
+  Millis retention{7LL * 24 * 3600 * 1000};  // 0: keep everything
+  Millis interval{60'000};                   // between sweeps
+  int batch_size = 100;                      // jobs per commit
+  std::string log_dir;                       // <log_dir>/<job_id> goes with its job
+};
+
+class RetentionSweeper {
+ public:
+  RetentionSweeper(store::Store& store, store::Committer& committer, const Clock& clock,
+                   RetentionOptions options);
+  ~RetentionSweeper();  // Stop()
+
+  void Start();
+  void Stop();  // idempotent; wakes the thread at once
+  // One full sweep on the calling thread. Returns the number of jobs deleted.
+  [[nodiscard]] Result<int> SweepOnce();
+
+ private:
+  void ThreadMain();
+
+  store::Store& store_;
+  store::Committer& committer_;
+  const Clock& clock_;
+  RetentionOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;  // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace pipegrid::master

@@ -1,0 +1,77 @@
+// In-memory state of unfinished jobs, owned by the scheduler loop thread.
+// Records mirror store rows; `dirty` marks rows to write at the next flush.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/event_loop.h"
+#include "common/worker_protocol.h"
+#include "master/scheduler.h"
+#include "spec/dag.h"
+#include "spec/job_spec.h"
+#include "store/records.h"
+
+namespace pipegrid::master {
+
+struct JobRt;
+
+struct TaskRt {
+  JobRt* job = nullptr;
+  int index = 0;
+  store::TaskRecord rec;
+  int unmet_deps = 0;  // dependencies not yet SUCCEEDED
+  std::optional<store::AttemptRecord> attempt;  // the current attempt, while it runs
+  EventLoop::TimerId retry_timer = 0;
+  bool dirty = false;
+  bool attempt_dirty = false;
+  bool stop_sent = false;  // a StopRequest went to the worker for `attempt`
+
+  const spec::Task& spec() const;
+};
+
+struct JobRt {
+  store::JobRecord rec;
+  spec::JobSpec spec;
+  spec::Dag dag;
+  std::vector<std::unique_ptr<TaskRt>> tasks;
+  uint64_t order = 0;  // submission order: FIFO among equal priorities
+  EventLoop::TimerId timeout_timer = 0;
+  // Set once the job is being stopped (cancel, kill, job timeout, failFast):
+  // nothing new starts, running attempts get this outcome.
+  std::optional<Outcome> stopping;
+  JobState stop_state = JobState::kCancelled;  // where a stopping job ends
+  WallTime timeout_base{};  // spec.timeout counts from here (submit or retry)
+  bool dirty = false;
+};
+
+inline const spec::Task& TaskRt::spec() const { return job->spec.tasks[index]; }
+
+// Ready-queue order: higher priority first, then older jobs, then spec order.
+struct QueueKey {
+  int neg_priority;
+  uint64_t job_order;
+  int task_index;
+  TaskRt* task;
+  auto operator<=>(const QueueKey& o) const {
+    if (auto c = neg_priority <=> o.neg_priority; c != 0) return c;
+    if (auto c = job_order <=> o.job_order; c != 0) return c;
+    return task_index <=> o.task_index;
+  }
+  bool operator==(const QueueKey& o) const { return (*this <=> o) == 0; }
+};
+
+struct WorkerRt {
+  WorkerInfo info;
+  std::string zone;
+  protocol::WorkerChannel* channel = nullptr;
+  double cpu_free = 0;
+  int64_t memory_free = 0;
+  std::set<std::string> attempts;  // running attempt ids
+};
+
+}  // namespace pipegrid::master

@@ -1,0 +1,153 @@
+#include "server/up.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <future>
+#include <iostream>
+#include <thread>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "api/api_server.h"
+#include "common/event_loop.h"
+#include "common/ids.h"
+#include "common/units.h"
+#include "common/version.h"
+#include "master/retention.h"
+#include "master/scheduler.h"
+#include "server/data_dir_lock.h"
+#include "store/committer.h"
+#include "store/sqlite/sqlite_store.h"
+#include "worker/agent.h"
+
+namespace pipegrid::server {
+namespace {
+
+std::string Hostname() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "local";
+  return buf;
+}
+
+// Runs `fn` on the loop thread and waits for the value it hands to its reply.
+template <typename T, typename Fn>
+T CallOnLoop(EventLoop& loop, Fn fn) {
+  std::promise<T> p;
+  loop.Post([&] { fn([&p](T v) { p.set_value(std::move(v)); }); });
+  return p.get_future().get();
+}
+
+int Fail(const Status& s) {
+  std::cerr << "pipegrid up: " << s.message() << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int RunUp(const UpOptions& options) {
+  // Signals are taken by sigwait() below; block them before any thread starts
+  // so every thread inherits the mask (children reset it when spawned).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the server
+
+  spdlog::set_default_logger(spdlog::stderr_color_mt("pipegrid"));
+  spdlog::set_level(spdlog::level::from_str(options.log_level));
+
+  std::error_code ec;
+  std::string data_dir = std::filesystem::absolute(options.data_dir, ec).lexically_normal().string();
+  if (!data_dir.empty() && data_dir.back() == '/') data_dir.pop_back();
+  auto lock = DataDirLock::Acquire(data_dir);
+  if (!lock.ok()) return Fail(lock.status());
+
+  store::SqliteOptions store_options;
+  if (options.sync == "full") {
+    store_options.sync = store::SyncMode::kFull;
+  } else if (options.sync != "normal") {
+    return Fail(InvalidArgument("--sync must be normal or full"));
+  }
+  auto store = store::OpenSqliteStore(data_dir + "/pipegrid.db", store_options);
+  if (!store.ok()) return Fail(store.status());
+
+  const Clock& clock = SystemClock::Instance();
+  store::GroupCommitter committer(**store, clock);
+  IdGenerator ids(clock);
+  EventLoop loop(clock);
+  master::SchedulerOptions sched_options;
+  sched_options.cancel_grace = options.cancel_grace;
+  master::Scheduler scheduler(loop, **store, committer, ids, sched_options);
+
+  // The embedded worker first: it kills what a crashed previous run left
+  // behind before recovery queues those attempts again.
+  worker::AgentOptions agent_options;
+  agent_options.work_dir = data_dir + "/workspaces";
+  agent_options.log_dir = data_dir + "/logs";
+  agent_options.state_dir = data_dir + "/worker-state";
+  agent_options.keep_workspaces = options.keep_workspaces;
+  agent_options.max_log_bytes = options.max_log_bytes;
+  auto agent = worker::Agent::Create(agent_options, clock, scheduler);
+  if (!agent.ok()) return Fail(agent.status());
+
+  loop.Start();
+  Status recovered = CallOnLoop<Status>(loop, [&](auto reply) { reply(scheduler.Recover()); });
+  if (!recovered.ok()) return Fail(recovered);
+
+  master::WorkerRegistration reg;
+  reg.name = options.worker_name.empty() ? Hostname() : options.worker_name;
+  reg.slots = options.slots >= 0 ? options.slots
+                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  reg.cpu = std::thread::hardware_concurrency();
+  reg.memory = static_cast<int64_t>(::sysconf(_SC_PHYS_PAGES)) * ::sysconf(_SC_PAGESIZE);
+  reg.version = kVersion;
+  Status registered = CallOnLoop<Status>(
+      loop, [&](auto reply) { scheduler.RegisterWorker(reg, agent->get(), std::move(reply)); });
+  if (!registered.ok()) return Fail(registered);
+
+  std::atomic<bool> ready{false};
+  api::ApiOptions api_options;
+  api_options.listen = options.http;
+  api_options.max_body_bytes = options.max_body_bytes;
+  api_options.log_dir = agent_options.log_dir;
+  auto api = api::ApiServer::Start(api_options, scheduler, **store, clock,
+                                   [&ready] { return ready.load(); });
+  if (!api.ok()) return Fail(api.status());
+
+  master::RetentionOptions retention_options;
+  retention_options.retention = options.job_retention;
+  retention_options.log_dir = agent_options.log_dir;
+  master::RetentionSweeper retention(**store, committer, clock, retention_options);
+  retention.Start();
+
+  ready = true;
+  std::string host = options.http.substr(0, options.http.rfind(':'));
+  std::string url = "http://" + host + ":" + std::to_string((*api)->port());
+  std::cout << "pipegrid ready: url=" << url << " api=" << url << "/api/v1 grpc=" << options.grpc
+            << " data-dir=" << data_dir << " auth=open pid=" << ::getpid() << std::endl;
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("shutting down signal={}", sig);
+  // DESIGN §7: not ready and no new submits, running attempts interrupted,
+  // the store flushed, exit 0.
+  ready = false;
+  std::promise<Status> stopped;
+  scheduler.Shutdown(options.shutdown_grace, [&stopped](Status s) { stopped.set_value(s); });
+  Status shutdown = stopped.get_future().get();
+  if (!shutdown.ok()) spdlog::warn("shutdown: {}", shutdown.ToString());
+  retention.Stop();
+  (*api)->Stop();
+  scheduler.DeregisterWorker(reg.name);
+  (*agent)->Shutdown(Millis(0));
+  loop.Stop();
+  committer.Stop();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace pipegrid::server

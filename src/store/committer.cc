@@ -1,0 +1,78 @@
+#include "store/committer.h"
+
+#include <chrono>
+#include <utility>
+
+namespace pipegrid::store {
+
+GroupCommitter::GroupCommitter(Store& store, const Clock& clock) : store_(store), clock_(clock) {
+  // Started last, once every member the thread reads is initialised.
+  thread_ = std::thread([this] { ThreadMain(); });
+}
+
+GroupCommitter::~GroupCommitter() { Stop(); }
+
+void GroupCommitter::Commit(Batch batch, Done done) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stopping_) {
+      pending_.emplace_back(std::move(batch), std::move(done));
+      cv_.notify_one();
+      return;
+    }
+  }
+  // Outside the lock: the callback may call back into the committer.
+  done(Unavailable("store committer is stopped"));
+}
+
+void GroupCommitter::Stop() {
+  std::thread thread;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    // Joining itself would deadlock: a done callback must not stop (or
+    // destroy) the committer that runs it.
+    PG_CHECK(std::this_thread::get_id() != thread_.get_id());
+    stopping_ = true;
+    // Taken under the lock so that concurrent Stop() calls join only once;
+    // a second caller returns without waiting for the flush.
+    thread = std::move(thread_);
+  }
+  cv_.notify_one();
+  if (thread.joinable()) thread.join();
+}
+
+CommitStats GroupCommitter::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+void GroupCommitter::ThreadMain() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+    // Stop() drains: the thread ends only once nothing is pending.
+    if (pending_.empty()) return;
+    std::vector<std::pair<Batch, Done>> group = std::move(pending_);
+    pending_.clear();
+    lock.unlock();
+
+    // Batches handed in while this commit runs wait in pending_ and form the
+    // next group: the more load, the more batches share each commit.
+    Batch merged;
+    for (auto& [batch, done] : group) merged.Append(std::move(batch));
+    MonoTime start = clock_.Monotonic();
+    Status status = store_.Apply(merged);
+    std::chrono::duration<double> elapsed = clock_.Monotonic() - start;
+
+    lock.lock();
+    stats_.commits += 1;
+    stats_.batches += group.size();
+    stats_.commit_seconds += elapsed.count();
+    lock.unlock();
+    // In submission order, outside the lock so callbacks may Commit() again.
+    for (auto& [batch, done] : group) done(status);
+    lock.lock();
+  }
+}
+
+}  // namespace pipegrid::store

@@ -1,0 +1,77 @@
+// Durable state: the Store interface (SQLite now, PostgreSQL later).
+//
+// Thread-safety: every method may be called from any thread. Writes come from
+// one writer at a time in practice (the GroupCommitter); reads come from HTTP
+// threads concurrently and see only committed data.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "store/records.h"
+
+namespace pipegrid::store {
+
+struct JobFilter {
+  std::vector<JobState> states;                // empty: any
+  std::map<std::string, std::string> labels;   // all must match
+  std::string namespace_;                      // empty: any
+  int limit = 100;
+  std::string after;  // page token: ids strictly older (smaller) than this
+};
+
+struct DeadLetterFilter {
+  std::string namespace_;  // empty: any
+  int limit = 100;
+  std::string after;  // page token: task ids greater than this
+};
+
+struct EventFilter {
+  std::string job_id;  // empty: all jobs
+  int64_t since = 0;   // events with seq > since
+  int limit = 1000;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Applies the whole batch in one transaction: all of it or none of it.
+  [[nodiscard]] virtual Status Apply(const Batch& batch) = 0;
+
+  [[nodiscard]] virtual Result<std::optional<JobRecord>> GetJob(const std::string& id) = 0;
+  [[nodiscard]] virtual Result<std::optional<JobRecord>> GetJobByExternalId(
+      const std::string& namespace_, const std::string& external_id) = 0;
+  // Newest first (descending id).
+  [[nodiscard]] virtual Result<std::vector<JobRecord>> ListJobs(const JobFilter& filter) = 0;
+  // Jobs not in a finished state: what recovery rebuilds.
+  [[nodiscard]] virtual Result<std::vector<JobRecord>> ListUnfinishedJobs() = 0;
+  // Ids of finished jobs whose finished_at is before `cutoff`, oldest first.
+  [[nodiscard]] virtual Result<std::vector<std::string>> ListExpiredJobs(WallTime cutoff,
+                                                                         int limit) = 0;
+
+  // In spec order (index).
+  [[nodiscard]] virtual Result<std::vector<TaskRecord>> ListTasks(const std::string& job_id) = 0;
+  // All attempts of a job's tasks, by task then number.
+  [[nodiscard]] virtual Result<std::vector<AttemptRecord>> ListAttempts(
+      const std::string& job_id) = 0;
+
+  // Ascending seq.
+  [[nodiscard]] virtual Result<std::vector<EventRecord>> ListEvents(const EventFilter& filter) = 0;
+
+  [[nodiscard]] virtual Result<std::vector<DeadLetterRecord>> ListDeadLetters(
+      const DeadLetterFilter& filter) = 0;
+  [[nodiscard]] virtual Result<std::optional<DeadLetterRecord>> GetDeadLetter(
+      const std::string& task_id) = 0;
+
+  // For /metrics: counts keyed by state name (Name(JobState)) or outcome name.
+  [[nodiscard]] virtual Result<std::map<std::string, int64_t>> CountJobsByState() = 0;
+  [[nodiscard]] virtual Result<std::map<std::string, int64_t>> CountTasksByState() = 0;
+  [[nodiscard]] virtual Result<std::map<std::string, int64_t>> CountAttemptsByOutcome() = 0;
+};
+
+}  // namespace pipegrid::store

@@ -1,0 +1,53 @@
+// LogSink: an attempt's log file, capped at a byte limit.
+//
+// Output beyond `max_bytes` is discarded after one line
+// "[pipegrid: log truncated at N bytes]" (DESIGN §7 --max-log-bytes); the
+// pipe feeding it is still drained so the producer never blocks on a full pipe.
+// Write errors (disk full) are remembered and later output is dropped: a log
+// problem must never stall or fail the attempt itself.
+//
+// Thread-safety: not thread-safe. Ownership moves between the agent's control
+// thread and its I/O thread (a unique_ptr handed over through a queue), so
+// exactly one thread uses it at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "worker/posix_util.h"
+
+namespace pipegrid::worker {
+
+class LogSink {
+ public:
+  // Creates missing parent directories; truncates an existing file.
+  [[nodiscard]] static Result<std::unique_ptr<LogSink>> Open(const std::string& path,
+                                                             int64_t max_bytes);
+
+  // Appends command output, honouring the cap.
+  void Append(std::string_view data);
+  // Appends a line from the agent itself ("[pipegrid: ...]"), also capped so
+  // the file never grows past the cap plus one truncation line.
+  void AppendNote(std::string_view note);
+
+  int64_t bytes_written() const { return written_; }
+  bool truncated() const { return truncated_; }
+  // The first write error, if any.
+  const Status& error() const { return error_; }
+
+ private:
+  LogSink(UniqueFd fd, int64_t max_bytes) : fd_(std::move(fd)), max_bytes_(max_bytes) {}
+  void Write(std::string_view data);
+
+  UniqueFd fd_;
+  const int64_t max_bytes_;
+  int64_t written_ = 0;      // bytes of output kept, excluding the truncation line
+  bool truncated_ = false;   // the truncation line was written; discard everything
+  bool last_was_newline_ = true;
+  Status error_;
+};
+
+}  // namespace pipegrid::worker

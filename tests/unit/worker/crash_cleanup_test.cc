@@ -1,0 +1,166 @@
+// Crash cleanup: Agent::Create() kills the process groups a crashed run left
+// behind, guided by the attempt records in state_dir.
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "agent_fixture.h"
+#include "worker/attempt_record.h"
+#include "worker/proc_stat.h"
+
+namespace pipegrid::worker::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A process group as a crashed agent would have left it: `sh -c CMD` leading
+// its own group, not supervised by anyone but this test.
+class LeftoverGroup {
+ public:
+  explicit LeftoverGroup(const std::string& command) {
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+    const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
+    if (posix_spawn(&pid_, "/bin/sh", nullptr, &attr, const_cast<char* const*>(argv), environ) !=
+        0) {
+      std::abort();
+    }
+    posix_spawnattr_destroy(&attr);
+  }
+  ~LeftoverGroup() {
+    if (!reaped_) {
+      ::kill(-pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  pid_t pid() const { return pid_; }
+  AttemptRecord Record() const {
+    Result<ProcStat> st = ReadProcStat(pid_);
+    if (!st.ok()) std::abort();
+    return AttemptRecord{pid_, st->starttime, ReadBootId()};
+  }
+  // The leader's wait status if it has exited, without blocking.
+  std::optional<int> TryReap() {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) != pid_) return std::nullopt;
+    reaped_ = true;
+    return status;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+};
+
+using CrashCleanupTest = AgentTest;
+
+TEST_F(CrashCleanupTest, CreateKillsLeftoverGroupsAndRemovesTheirRecords) {
+  fs::create_directories(options_.state_dir);
+  Fifo fifo(dir_.Sub("fifo"));
+  LeftoverGroup group("sleep 600 & echo $! > " + fifo.path() + "; wait");
+  std::optional<std::string> child = fifo.ReadLine();
+  ASSERT_TRUE(child.has_value());
+  ASSERT_THAT(WriteAttemptRecord(options_.state_dir, "old-attempt", group.Record()),
+              pipegrid::testing::IsOk());
+
+  StartAgent();
+
+  // Create() returned only after the processes were gone.
+  std::optional<int> status = group.TryReap();
+  ASSERT_TRUE(status.has_value()) << "leader still running";
+  EXPECT_TRUE(WIFSIGNALED(*status));
+  EXPECT_EQ(WTERMSIG(*status), SIGKILL);
+  EXPECT_TRUE(ProcessExits(static_cast<pid_t>(std::stol(*child))));
+  EXPECT_TRUE(fs::is_empty(options_.state_dir));
+}
+
+TEST_F(CrashCleanupTest, GroupStartedBeforeTheRecordedLeaderIsNotTouched) {
+  fs::create_directories(options_.state_dir);
+  LeftoverGroup group("sleep 600");
+  // Same group id, but a start time after every process in it: as if the
+  // recorded group had ended and its number been reused by an older process.
+  AttemptRecord record = group.Record();
+  record.leader_starttime += 1'000'000'000;
+  ASSERT_THAT(WriteAttemptRecord(options_.state_dir, "old-attempt", record),
+              pipegrid::testing::IsOk());
+
+  StartAgent();
+
+  EXPECT_FALSE(group.TryReap().has_value());
+  EXPECT_TRUE(ProcessAlive(group.pid()));
+  EXPECT_TRUE(fs::is_empty(options_.state_dir));
+}
+
+TEST_F(CrashCleanupTest, RecordFromAnotherBootIsNotActedOn) {
+  fs::create_directories(options_.state_dir);
+  LeftoverGroup group("sleep 600");
+  AttemptRecord record = group.Record();
+  record.boot_id = "00000000-0000-0000-0000-000000000000";
+  ASSERT_THAT(WriteAttemptRecord(options_.state_dir, "old-attempt", record),
+              pipegrid::testing::IsOk());
+
+  StartAgent();
+
+  EXPECT_FALSE(group.TryReap().has_value());
+  EXPECT_TRUE(fs::is_empty(options_.state_dir));
+}
+
+TEST_F(CrashCleanupTest, TornRecordsAreRemoved) {
+  fs::create_directories(options_.state_dir);
+  { std::ofstream(options_.state_dir + "/garbage") << "not a record"; }
+  { std::ofstream(options_.state_dir + "/.half.tmp") << "12"; }
+
+  StartAgent();
+
+  EXPECT_TRUE(fs::is_empty(options_.state_dir));
+}
+
+TEST_F(CrashCleanupTest, RunningAttemptKeepsARecordOfItsCurrentGroup) {
+  StartAgent();
+  Fifo fifo(dir_.Sub("fifo"));
+  protocol::Assignment a = MakeAssignment(
+      "a1", {{"true"}, {"echo $$ > \"$FIFO\"; sleep 600"}});
+  a.env["FIFO"] = fifo.path();
+  agent_->Assign(a);
+  std::optional<std::string> leader = fifo.ReadLine();
+  ASSERT_TRUE(leader.has_value());
+
+  // The second command's group, recorded before it could run any user code.
+  std::optional<AttemptRecord> record =
+      ParseAttemptRecord(ReadFile(options_.state_dir + "/a1"));
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->pgid, static_cast<pid_t>(std::stol(*leader)));
+  EXPECT_EQ(record->leader_starttime, ReadProcStat(record->pgid)->starttime);
+  EXPECT_EQ(record->boot_id, ReadBootId());
+
+  agent_->Stop(protocol::StopRequest{"a1", Outcome::kKilled, Millis(0)});
+  ASSERT_TRUE(master_.WaitFinished("a1").has_value());
+  EXPECT_FALSE(fs::exists(options_.state_dir + "/a1"));
+}
+
+TEST(AttemptRecordTest, FormatAndParseRoundTrip) {
+  AttemptRecord r{4242, 987654321, "boot-id"};
+  std::optional<AttemptRecord> back = ParseAttemptRecord(FormatAttemptRecord(r));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->pgid, 4242);
+  EXPECT_EQ(back->leader_starttime, 987654321u);
+  EXPECT_EQ(back->boot_id, "boot-id");
+
+  std::optional<AttemptRecord> no_boot = ParseAttemptRecord("77 12\n");
+  ASSERT_TRUE(no_boot.has_value());
+  EXPECT_EQ(no_boot->boot_id, "");
+
+  EXPECT_FALSE(ParseAttemptRecord("").has_value());
+  EXPECT_FALSE(ParseAttemptRecord("12").has_value());
+  EXPECT_FALSE(ParseAttemptRecord("1 5").has_value());  // never init's group
+  EXPECT_FALSE(ParseAttemptRecord("-5 5").has_value());
+}
+
+}  // namespace
+}  // namespace pipegrid::worker::testing
