@@ -60,8 +60,7 @@ void BM_AgentAttemptOfTrue(benchmark::State& state) {
   options.log_dir = dir + "/logs";
   options.state_dir = dir + "/state";
   {
-    Result<std::unique_ptr<Agent>> agent =
-        Agent::Create(options, SystemClock::Instance(), master);
+    Result<std::unique_ptr<Agent>> agent = Agent::Create(options, SystemClock::Instance(), master);
     PG_CHECK(agent.ok());
     int64_t n = 0;
     for (auto _ : state) {
@@ -107,8 +106,8 @@ void BM_RawPosixSpawnOfTrue(benchmark::State& state) {
   char* env[] = {nullptr};
   for (auto _ : state) {
     pid_t pid;
-    PG_CHECK(::posix_spawn(&pid, "/bin/sh", nullptr, nullptr, const_cast<char* const*>(argv),
-                           env) == 0);
+    PG_CHECK(
+        ::posix_spawn(&pid, "/bin/sh", nullptr, nullptr, const_cast<char* const*>(argv), env) == 0);
     int status;
     PG_CHECK(::waitpid(pid, &status, 0) == pid && WIFEXITED(status));
   }

@@ -12,6 +12,7 @@
 #include "api/json_views.h"
 #include "api/routes.h"
 #include "spec/job_spec.h"
+#include "spec/names.h"
 
 namespace pipegrid::api {
 namespace {
@@ -37,6 +38,18 @@ void Submit(master::Scheduler& scheduler, store::Store& store, const Request& re
   }
   Result<spec::JobSpec> spec = spec::ParseJobSpec(request.body(), *format);
   if (!spec.ok()) return r.Send(ErrorResponse(spec.status()));
+  // ?namespace= (the CLI's --namespace) places a spec that names none.
+  if (auto ns = request.Query("namespace"); ns && !ns->empty()) {
+    if (!spec::IsValidNamespace(*ns)) {
+      return r.Send(ErrorResponse(InvalidArgument("invalid namespace \"" + *ns + "\"")));
+    }
+    if (spec->namespace_ != "default" && spec->namespace_ != *ns) {
+      return r.Send(ErrorResponse(InvalidArgument(
+          "the spec's namespace \"" + spec->namespace_ + "\" differs from ?namespace=" + *ns,
+          "metadata.namespace")));
+    }
+    spec->namespace_ = *ns;
+  }
   scheduler.Submit(std::move(spec).value(), [&store, r](Result<master::SubmitResult> result) {
     r.Post([&store, r, result = std::move(result)] {
       if (!result.ok()) return r.Send(ErrorResponse(result.status()));
@@ -116,6 +129,15 @@ void AddCommandRoutes(Router& router, master::Scheduler& scheduler, store::Store
                  // Send() only hands the answer over; no I/O on this thread.
                  if (!status.ok()) return r.Send(ErrorResponse(status));
                  r.Send(JsonResponse(http::status::accepted, {{"requeued", task_id}}));
+               });
+             });
+
+  router.Add(http::verb::post, prefix + "/workers/{name}/drain",
+             [&scheduler](const Request& request, Responder r) {
+               std::string name = request.Param("name");
+               scheduler.DrainWorker(name, [r, name](Status status) {
+                 if (!status.ok()) return r.Send(ErrorResponse(status));
+                 r.Send(JsonResponse(http::status::accepted, {{"draining", name}}));
                });
              });
 

@@ -226,6 +226,10 @@ json Paths() {
       {p + "/workers",
        {{"get", Op("The fleet", json::array(),
                    Responses({{"200", Reply("Workers", "WorkerList")}}, {}))}}},
+      {p + "/workers/{name}/drain",
+       {{"post", Op("Stop placing new attempts on a worker",
+                    json::array({Param("name", "path", "Worker name")}),
+                    Responses({{"202", {{"description", "Draining"}}}}, {"404"}))}}},
       {p + "/deadletters",
        {{"get", Op(
                     "Tasks whose retries are used up",

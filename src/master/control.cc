@@ -161,6 +161,19 @@ void Scheduler::Impl::DeregisterWorker(const std::string& name) {
   MaybeFinishShutdown();
 }
 
+void Scheduler::Impl::DrainWorker(const std::string& name, Reply<Status> done) {
+  auto it = workers_.find(name);
+  if (it == workers_.end() || it->second.info.state == WorkerState::kGone) {
+    return done(NotFound("worker " + name + " not found"));
+  }
+  // Placement takes only READY workers; what runs there finishes undisturbed.
+  if (it->second.info.state == WorkerState::kReady) {
+    it->second.info.state = WorkerState::kDraining;
+    spdlog::info("worker draining worker={}", name);
+  }
+  done(Status::Ok());
+}
+
 std::vector<WorkerInfo> Scheduler::Impl::ListWorkers() const {
   std::vector<WorkerInfo> out;
   for (const auto& [name, w] : workers_) out.push_back(w.info);

@@ -61,6 +61,10 @@ void Scheduler::DeregisterWorker(const std::string& name) {
   loop_.Post([this, name] { impl_->DeregisterWorker(name); });
 }
 
+void Scheduler::DrainWorker(const std::string& name, Reply<Status> done) {
+  loop_.Post([this, name, d = std::move(done)]() mutable { impl_->DrainWorker(name, std::move(d)); });
+}
+
 void Scheduler::Started(protocol::AttemptStarted msg) {
   loop_.Post([this, m = std::move(msg)] { impl_->OnStarted(m); });
 }

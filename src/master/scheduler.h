@@ -98,6 +98,8 @@ class Scheduler : public protocol::MasterChannel {
   void RegisterWorker(WorkerRegistration reg, protocol::WorkerChannel* channel,
                       Reply<Status> done);
   void DeregisterWorker(const std::string& name);
+  // No new attempts go to the worker; running ones finish. NotFound if unknown.
+  void DrainWorker(const std::string& name, Reply<Status> done);
 
   // protocol::MasterChannel: reports from workers (thread-safe).
   void Started(protocol::AttemptStarted msg) override;

@@ -38,6 +38,7 @@ class Scheduler::Impl {
   void RegisterWorker(WorkerRegistration reg, protocol::WorkerChannel* channel,
                       Reply<Status> done);
   void DeregisterWorker(const std::string& name);
+  void DrainWorker(const std::string& name, Reply<Status> done);
   std::vector<WorkerInfo> ListWorkers() const;
 
   // lifecycle.cc

@@ -41,8 +41,8 @@ Status PrepareDir(std::string& dir, const char* what) {
   return Status::Ok();
 }
 
-protocol::AttemptFinished Report(const std::string& attempt_id, Outcome outcome,
-                                 std::string reason, const Clock& clock) {
+protocol::AttemptFinished Report(const std::string& attempt_id, Outcome outcome, std::string reason,
+                                 const Clock& clock) {
   protocol::AttemptFinished f;
   f.attempt_id = attempt_id;
   f.outcome = outcome;
@@ -145,6 +145,8 @@ void Agent::Impl::Assign(protocol::Assignment msg) {
     loop_.Post([this, holder] { DoAssign(std::move(*holder)); });
     return;
   }
+  if (RecentlyFinished(msg.attempt_id)) return;  // duplicate: already answered
+  RememberFinished(msg.attempt_id);
   master_.Finished(Report(msg.attempt_id, Outcome::kInterrupted, "worker shut down", clock_));
 }
 
@@ -157,8 +159,8 @@ void Agent::Impl::Stop(protocol::StopRequest msg) {
   // The loop has ended: every attempt it ran is reported; the rest never ran.
   if (!RecentlyFinished(msg.attempt_id)) {
     RememberFinished(msg.attempt_id);
-    master_.Finished(
-        Report(msg.attempt_id, msg.outcome, "stop for an attempt this worker does not run", clock_));
+    master_.Finished(Report(msg.attempt_id, msg.outcome,
+                            "stop for an attempt this worker does not run", clock_));
   }
 }
 

@@ -4,7 +4,10 @@
 //
 // For each Assignment it recreates <work_dir>/<job_id>/<task_name>/, runs every
 // command of every step in order as `/bin/sh -c CMD` in a new process group
-// (cwd = the workspace, stdin = /dev/null, stdout+stderr merged into the log),
+// (cwd = the workspace, stdin = /dev/null, stdout+stderr merged into the log;
+// environment: the process's own as of Create(), then PIPEGRID_WORKSPACE,
+// PIPEGRID_JOB_ID, PIPEGRID_TASK, PIPEGRID_ATTEMPT, PIPEGRID_ATTEMPT_ID, then
+// Assignment::env),
 // and reports Started once the first process exists and exactly one Finished
 // once the attempt's processes are gone. When a command's leader exits, its
 // whole group is SIGKILLed, so no background child outlives its command.

@@ -34,12 +34,13 @@ void Attempt::Start() {
   if (commands_.size() > UINT32_MAX) return FailSetup("too many commands");
 
   Result<std::string> workspace = PrepareWorkspace(ctx_.options->work_dir, a.job_id, a.task_name);
-  if (!workspace.ok()) return FailSetup("cannot prepare workspace: " + workspace.status().message());
+  if (!workspace.ok())
+    return FailSetup("cannot prepare workspace: " + workspace.status().message());
   workspace_ = std::move(workspace).value();
 
-  Result<std::unique_ptr<LogSink>> sink = LogSink::Open(
-      LogPath(ctx_.options->log_dir, a.job_id, a.task_name, a.attempt_number),
-      ctx_.options->max_log_bytes);
+  Result<std::unique_ptr<LogSink>> sink =
+      LogSink::Open(LogPath(ctx_.options->log_dir, a.job_id, a.task_name, a.attempt_number),
+                    ctx_.options->max_log_bytes);
   if (!sink.ok()) return FailSetup("cannot open log: " + sink.status().message());
   sink_ = std::move(sink).value();
   env_ = std::make_unique<Environment>(*ctx_.base_env, a, workspace_);
@@ -64,8 +65,8 @@ void Attempt::StartCommand(uint32_t index) {
   Result<Pipe> pipe = MakeOutputPipe();
   if (!pipe.ok()) return FailSetup(Describe(cmd) + " could not start: " + pipe.status().message());
 
-  Result<ChildProcess> child = ChildProcess::Spawn(
-      SpawnOptions{*cmd.text, workspace_, env_->envp(), pipe->write.get()});
+  Result<ChildProcess> child =
+      ChildProcess::Spawn(SpawnOptions{*cmd.text, workspace_, env_->envp(), pipe->write.get()});
   // Only the child may hold the write end now, or EOF would never come.
   pipe->write.Reset();
   if (!child.ok()) {

@@ -54,7 +54,8 @@ std::vector<pid_t> WaitForExit(std::vector<Victim> victims, const Clock& clock, 
     if (left <= Millis(0)) break;
     std::vector<pollfd> fds;
     for (const Victim& v : victims) fds.push_back(pollfd{v.pidfd.get(), POLLIN, 0});
-    int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::min<int64_t>(left.count(), 1 << 30)));
+    int n =
+        ::poll(fds.data(), fds.size(), static_cast<int>(std::min<int64_t>(left.count(), 1 << 30)));
     if (n < 0 && errno != EINTR) break;
     std::vector<Victim> still;
     for (size_t i = 0; i < victims.size(); ++i) {

@@ -38,17 +38,16 @@ std::optional<AttemptRecord> ParseAttemptRecord(std::string_view text);
 // Atomic replace (write a temporary file, rename over). Not fsynced: the
 // record must survive a crash of the process, not of the machine - a reboot
 // kills the processes anyway.
-[[nodiscard]] Status WriteAttemptRecord(const std::string& state_dir,
-                                        const std::string& attempt_id,
+[[nodiscard]] Status WriteAttemptRecord(const std::string& state_dir, const std::string& attempt_id,
                                         const AttemptRecord& record);
 // OK if there was no record.
 [[nodiscard]] Status RemoveAttemptRecord(const std::string& state_dir,
                                          const std::string& attempt_id);
 
 struct CleanupReport {
-  int records = 0;              // files found (all removed)
-  std::vector<pid_t> killed;    // processes sent SIGKILL
-  std::vector<pid_t> lingering; // killed but still not gone after the wait
+  int records = 0;               // files found (all removed)
+  std::vector<pid_t> killed;     // processes sent SIGKILL
+  std::vector<pid_t> lingering;  // killed but still not gone after the wait
 };
 
 // Reads every record in state_dir, SIGKILLs each process of each recorded

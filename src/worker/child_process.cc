@@ -55,7 +55,8 @@ Status SetUpAttributes(posix_spawnattr_t* attr) {
   sigdelset(&all, SIGSTOP);
   int rc = ::posix_spawnattr_setflags(
       attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  if (rc == 0) rc = ::posix_spawnattr_setpgroup(attr, 0);  // 0: a new group named by the child's pid
+  if (rc == 0)
+    rc = ::posix_spawnattr_setpgroup(attr, 0);  // 0: a new group named by the child's pid
   if (rc == 0) rc = ::posix_spawnattr_setsigmask(attr, &empty);
   if (rc == 0) rc = ::posix_spawnattr_setsigdefault(attr, &all);
   return rc == 0 ? Status::Ok() : ErrnoStatus("posix_spawnattr", rc);
@@ -91,8 +92,7 @@ Result<ChildProcess> ChildProcess::Spawn(const SpawnOptions& options) {
   return ChildProcess(pid);
 }
 
-ChildProcess::ChildProcess(ChildProcess&& other) noexcept
-    : pid_(std::exchange(other.pid_, -1)) {}
+ChildProcess::ChildProcess(ChildProcess&& other) noexcept : pid_(std::exchange(other.pid_, -1)) {}
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   if (this != &other) {

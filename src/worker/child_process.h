@@ -23,10 +23,10 @@
 namespace pipegrid::worker {
 
 struct SpawnOptions {
-  std::string command;         // run as /bin/sh -c command
-  std::string cwd;             // working directory of the child
-  char* const* envp = nullptr; // NULL-terminated "K=V" array; only read during Spawn()
-  int output_fd = -1;          // becomes the child's stdout and stderr
+  std::string command;          // run as /bin/sh -c command
+  std::string cwd;              // working directory of the child
+  char* const* envp = nullptr;  // NULL-terminated "K=V" array; only read during Spawn()
+  int output_fd = -1;           // becomes the child's stdout and stderr
 };
 
 struct ExitStatus {

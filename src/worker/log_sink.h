@@ -44,8 +44,8 @@ class LogSink {
 
   UniqueFd fd_;
   const int64_t max_bytes_;
-  int64_t written_ = 0;      // bytes of output kept, excluding the truncation line
-  bool truncated_ = false;   // the truncation line was written; discard everything
+  int64_t written_ = 0;     // bytes of output kept, excluding the truncation line
+  bool truncated_ = false;  // the truncation line was written; discard everything
   bool last_was_newline_ = true;
   Status error_;
 };

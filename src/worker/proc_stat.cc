@@ -25,7 +25,8 @@ Result<std::string> ReadSmallFile(const std::string& path) {
     if (n < 0) {
       if (errno == EINTR) continue;
       // A process that exits between open and read yields ESRCH.
-      return errno == ESRCH ? NotFound(path + ": process gone") : ErrnoStatus("read " + path, errno);
+      return errno == ESRCH ? NotFound(path + ": process gone")
+                            : ErrnoStatus("read " + path, errno);
     }
     if (n == 0) break;
     out.append(buf, static_cast<size_t>(n));

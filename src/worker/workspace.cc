@@ -16,8 +16,8 @@ std::string LogPath(const std::string& log_dir, const std::string& job_id,
 }
 
 bool IsSafePathComponent(std::string_view name) {
-  return !name.empty() && name != "." && name != ".." &&
-         name.find('/') == std::string_view::npos && name.find('\0') == std::string_view::npos;
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
+         name.find('\0') == std::string_view::npos;
 }
 
 Result<std::string> PrepareWorkspace(const std::string& work_dir, const std::string& job_id,

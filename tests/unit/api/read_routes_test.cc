@@ -309,11 +309,27 @@ TEST_F(ReadRoutesTest, RootPageLinksToTheApiAndMetrics) {
   EXPECT_THAT(res.body(), HasSubstr("href=\"/metrics\""));
 }
 
+// Every "$ref" in `node` names a schema of `doc`.
+void ExpectRefsResolve(const json& doc, const json& node) {
+  if (node.is_object()) {
+    if (node.contains("$ref")) {
+      std::string ref = node["$ref"];
+      const std::string prefix = "#/components/schemas/";
+      ASSERT_EQ(ref.rfind(prefix, 0), 0u) << ref;
+      EXPECT_TRUE(doc["components"]["schemas"].contains(ref.substr(prefix.size()))) << ref;
+    }
+    for (const auto& [key, value] : node.items()) ExpectRefsResolve(doc, value);
+  } else if (node.is_array()) {
+    for (const json& value : node) ExpectRefsResolve(doc, value);
+  }
+}
+
 TEST_F(ReadRoutesTest, OpenApiDescribesEveryRegisteredRoute) {
   ClientResponse res = Get("/api/v1/openapi.json");
   ASSERT_EQ(res.result(), http::status::ok);
   json doc = Json(res);
   EXPECT_EQ(doc["openapi"], "3.0.3");
+  ExpectRefsResolve(doc, doc);
   for (const auto& [method, pattern] : routes_) {
     std::string verb(http::to_string(method));
     std::transform(verb.begin(), verb.end(), verb.begin(), ::tolower);

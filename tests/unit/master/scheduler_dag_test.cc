@@ -4,6 +4,7 @@
 namespace pipegrid::master::testing {
 namespace {
 
+using ::pipegrid::testing::IsOk;
 using ::pipegrid::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
@@ -212,6 +213,25 @@ TEST_F(SchedulerTest, EventsRecordEveryTransition) {
                                 "attempt:>succeeded", "task:RUNNING>SUCCEEDED",
                                 "job:RUNNING>SUCCEEDED"));
   for (size_t i = 1; i < events->size(); ++i) EXPECT_GT((*events)[i].seq, (*events)[i - 1].seq);
+}
+
+TEST_F(SchedulerTest, DrainedWorkerTakesNothingNewButFinishesWhatRuns) {
+  FakeWorker other;
+  AddWorker("w1", 1);
+  AddWorker("w2", 1, {}, &other);
+  EXPECT_THAT(Call([&](auto r) { scheduler_->DrainWorker("w2", r); }), IsOk());
+  EXPECT_THAT(Call([&](auto r) { scheduler_->DrainWorker("nope", r); }),
+              StatusIs(StatusCode::kNotFound));
+  std::string a = Submit(OneTask("a"));
+  std::string b = Submit(OneTask("b"));
+  EXPECT_THAT(other.assigned, IsEmpty());
+  ASSERT_EQ(worker_.assigned.size(), 1u);
+  EXPECT_EQ(StateOf(b, "t"), TaskState::kQueued);
+  std::vector<WorkerInfo> workers;
+  scheduler_->ListWorkers([&](std::vector<WorkerInfo> w) { workers = std::move(w); });
+  Run();
+  ASSERT_EQ(workers.size(), 2u);
+  EXPECT_EQ(workers[1].state, WorkerState::kDraining);
 }
 
 TEST_F(SchedulerTest, ZeroSlotsQueuesEverything) {

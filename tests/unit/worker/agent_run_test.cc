@@ -53,9 +53,9 @@ TEST_F(AgentTest, SignalNotSentByAgentIsOutcomeSignal) {
 
 TEST_F(AgentTest, StepsAndCommandsRunInOrderInOneWorkspace) {
   StartAgent();
-  protocol::AttemptFinished f = Run(MakeAssignment(
-      "a1", {{"echo one", "echo from-step-1 > handoff.txt"},
-             {"echo two", "cat handoff.txt > result.txt", "echo three"}}));
+  protocol::AttemptFinished f =
+      Run(MakeAssignment("a1", {{"echo one", "echo from-step-1 > handoff.txt"},
+                                {"echo two", "cat handoff.txt > result.txt", "echo three"}}));
 
   EXPECT_EQ(f.outcome, Outcome::kSucceeded);
   EXPECT_EQ(ReadFile(Workspace() + "/result.txt"), "from-step-1\n");
@@ -79,15 +79,17 @@ TEST_F(AgentTest, EnvironmentAndWorkingDirectory) {
   ASSERT_EQ(Run(a).outcome, Outcome::kSucceeded);
 
   std::string ws = fs::canonical(Workspace("job9", "fetch")).string();
-  EXPECT_EQ(Log("job9", "fetch", 3), ws + "\njob9\nfetch\n3\natt-7\nfrom-worker\n"
-                                          "from-assignment\nx y\n" + ws + "\n");
+  EXPECT_EQ(Log("job9", "fetch", 3), ws +
+                                         "\njob9\nfetch\n3\natt-7\nfrom-worker\n"
+                                         "from-assignment\nx y\n" +
+                                         ws + "\n");
 }
 
 TEST_F(AgentTest, StdoutAndStderrMergedInArrivalOrder) {
   StartAgent();
-  ASSERT_EQ(Run(MakeAssignment("a1", {{"echo out1; echo err1 >&2; echo out2; echo err2 >&2"}}))
-                .outcome,
-            Outcome::kSucceeded);
+  ASSERT_EQ(
+      Run(MakeAssignment("a1", {{"echo out1; echo err1 >&2; echo out2; echo err2 >&2"}})).outcome,
+      Outcome::kSucceeded);
   EXPECT_EQ(Log(), "out1\nerr1\nout2\nerr2\n");
 }
 
@@ -115,8 +117,8 @@ TEST_F(AgentTest, EachAttemptStartsWithAFreshWorkspaceAndItsOwnLog) {
   StartAgent();
   ASSERT_EQ(Run(MakeAssignment("a1", {{"echo first; touch leftover"}}, "job1", "task", 1)).outcome,
             Outcome::kSucceeded);
-  protocol::AttemptFinished f = Run(
-      MakeAssignment("a2", {{"echo second; test ! -e leftover"}}, "job1", "task", 2));
+  protocol::AttemptFinished f =
+      Run(MakeAssignment("a2", {{"echo second; test ! -e leftover"}}, "job1", "task", 2));
 
   EXPECT_EQ(f.outcome, Outcome::kSucceeded) << f.reason;
   EXPECT_EQ(Log("job1", "task", 1), "first\n");

@@ -25,8 +25,7 @@ protocol::Assignment WithFifo(protocol::Assignment a, const Fifo& fifo) {
 TEST_F(AgentTest, TimeoutKillsTheGroupIncludingGrandchildren) {
   options_.kill_grace = Millis(100);
   StartAgent();
-  protocol::Assignment a =
-      MakeAssignment("a1", {{"sleep 600 & echo $! > gc.pid; wait"}});
+  protocol::Assignment a = MakeAssignment("a1", {{"sleep 600 & echo $! > gc.pid; wait"}});
   a.timeout = Millis(200);
   protocol::AttemptFinished f = Run(a);
 
@@ -39,8 +38,8 @@ TEST_F(AgentTest, TimeoutEscalatesToKillWhenTermIsIgnored) {
   options_.kill_grace = Millis(100);
   StartAgent();
   Fifo fifo(dir_.Sub("fifo"));
-  protocol::Assignment a = WithFifo(
-      MakeAssignment("a1", {{"trap '' TERM; echo ready > \"$FIFO\"; sleep 600"}}), fifo);
+  protocol::Assignment a =
+      WithFifo(MakeAssignment("a1", {{"trap '' TERM; echo ready > \"$FIFO\"; sleep 600"}}), fifo);
   a.timeout = Millis(300);
   agent_->Assign(a);
   ASSERT_EQ(fifo.ReadLine(), "ready");
@@ -53,11 +52,11 @@ TEST_F(AgentTest, TimeoutEscalatesToKillWhenTermIsIgnored) {
 TEST_F(AgentTest, StopWithGraceLetsATrappingProcessExitCleanly) {
   StartAgent();
   Fifo fifo(dir_.Sub("fifo"));
-  agent_->Assign(WithFifo(
-      MakeAssignment("a1", {{"trap 'echo trapped; exit 0' TERM; echo ready > \"$FIFO\"; "
-                             "sleep 600 & wait"},
-                            {"touch never-run"}}),
-      fifo));
+  agent_->Assign(
+      WithFifo(MakeAssignment("a1", {{"trap 'echo trapped; exit 0' TERM; echo ready > \"$FIFO\"; "
+                                      "sleep 600 & wait"},
+                                     {"touch never-run"}}),
+               fifo));
   ASSERT_EQ(fifo.ReadLine(), "ready");
 
   agent_->Stop(protocol::StopRequest{"a1", Outcome::kCancelled, Millis(20'000)});
@@ -73,10 +72,10 @@ TEST_F(AgentTest, StopWithGraceLetsATrappingProcessExitCleanly) {
 TEST_F(AgentTest, StopEscalatesToKillAfterGraceWhenTermIsIgnored) {
   StartAgent();
   Fifo fifo(dir_.Sub("fifo"));
-  agent_->Assign(WithFifo(
-      MakeAssignment("a1", {{"trap '' TERM; echo $$ > leader.pid; echo ready > \"$FIFO\"; "
-                             "sleep 600"}}),
-      fifo));
+  agent_->Assign(
+      WithFifo(MakeAssignment("a1", {{"trap '' TERM; echo $$ > leader.pid; echo ready > \"$FIFO\"; "
+                                      "sleep 600"}}),
+               fifo));
   ASSERT_EQ(fifo.ReadLine(), "ready");
 
   const auto stop_at = std::chrono::steady_clock::now();
@@ -93,10 +92,10 @@ TEST_F(AgentTest, StopEscalatesToKillAfterGraceWhenTermIsIgnored) {
 TEST_F(AgentTest, KillWithZeroGraceSendsNoTerm) {
   StartAgent();
   Fifo fifo(dir_.Sub("fifo"));
-  agent_->Assign(WithFifo(
-      MakeAssignment("a1", {{"trap 'echo trapped' TERM; echo ready > \"$FIFO\"; "
-                             "sleep 600 & wait"}}),
-      fifo));
+  agent_->Assign(
+      WithFifo(MakeAssignment("a1", {{"trap 'echo trapped' TERM; echo ready > \"$FIFO\"; "
+                                      "sleep 600 & wait"}}),
+               fifo));
   ASSERT_EQ(fifo.ReadLine(), "ready");
 
   agent_->Stop(protocol::StopRequest{"a1", Outcome::kKilled, Millis(0)});
@@ -110,8 +109,8 @@ TEST_F(AgentTest, KillWithZeroGraceSendsNoTerm) {
 TEST_F(AgentTest, KillAfterCancelBringsTheKillForward) {
   StartAgent();
   Fifo fifo(dir_.Sub("fifo"));
-  agent_->Assign(WithFifo(
-      MakeAssignment("a1", {{"trap '' TERM; echo ready > \"$FIFO\"; sleep 600"}}), fifo));
+  agent_->Assign(
+      WithFifo(MakeAssignment("a1", {{"trap '' TERM; echo ready > \"$FIFO\"; sleep 600"}}), fifo));
   ASSERT_EQ(fifo.ReadLine(), "ready");
 
   // With only the first stop this would take the whole (huge) grace.
@@ -127,8 +126,8 @@ TEST_F(AgentTest, KillAfterCancelBringsTheKillForward) {
 TEST_F(AgentTest, BackgroundChildOfASuccessfulStepIsKilled) {
   StartAgent();
   // The child does not even hold the output pipe; only the group kill ends it.
-  protocol::AttemptFinished f = Run(MakeAssignment(
-      "a1", {{"sleep 600 >/dev/null 2>&1 & echo $! > bg.pid"}, {"echo next"}}));
+  protocol::AttemptFinished f =
+      Run(MakeAssignment("a1", {{"sleep 600 >/dev/null 2>&1 & echo $! > bg.pid"}, {"echo next"}}));
 
   EXPECT_EQ(f.outcome, Outcome::kSucceeded);
   EXPECT_TRUE(ProcessExits(ReadPid(Workspace() + "/bg.pid")));
@@ -149,9 +148,9 @@ TEST_F(AgentTest, ProcessEscapingTheGroupCannotHoldTheAttemptOpen) {
   options_.output_drain_timeout = Millis(100);
   StartAgent();
   // setsid leaves the group (so the kill misses it) but keeps the pipe open.
-  protocol::AttemptFinished f = Run(MakeAssignment(
-      "a1", {{"setsid sh -c 'echo $$ > escaped.pid; exec sleep 600' & "
-              "while [ ! -s escaped.pid ]; do :; done; echo done"}}));
+  protocol::AttemptFinished f =
+      Run(MakeAssignment("a1", {{"setsid sh -c 'echo $$ > escaped.pid; exec sleep 600' & "
+                                 "while [ ! -s escaped.pid ]; do :; done; echo done"}}));
 
   EXPECT_EQ(f.outcome, Outcome::kSucceeded);
   EXPECT_THAT(Log(), HasSubstr("done\n"));
@@ -163,8 +162,7 @@ TEST_F(AgentTest, ShutdownInterruptsRunningAttemptsAndReportsThemFirst) {
   StartAgent();
   Fifo fifo(dir_.Sub("fifo"));
   agent_->Assign(WithFifo(
-      MakeAssignment("a1", {{"echo $$ > leader.pid; echo ready > \"$FIFO\"; sleep 600"}}),
-      fifo));
+      MakeAssignment("a1", {{"echo $$ > leader.pid; echo ready > \"$FIFO\"; sleep 600"}}), fifo));
   ASSERT_EQ(fifo.ReadLine(), "ready");
 
   agent_->Shutdown(Millis(100));
@@ -188,8 +186,7 @@ TEST_F(AgentTest, DestroyingTheAgentKillsWhatRuns) {
   StartAgent();
   Fifo fifo(dir_.Sub("fifo"));
   agent_->Assign(WithFifo(
-      MakeAssignment("a1", {{"echo $$ > leader.pid; echo ready > \"$FIFO\"; sleep 600"}}),
-      fifo));
+      MakeAssignment("a1", {{"echo $$ > leader.pid; echo ready > \"$FIFO\"; sleep 600"}}), fifo));
   ASSERT_EQ(fifo.ReadLine(), "ready");
 
   agent_.reset();
@@ -248,8 +245,7 @@ TEST_F(AgentTest, ReleaseJobKeepsWorkspacesWhenAskedTo) {
 TEST_F(AgentTest, ReleaseJobWaitsForAttemptsStillRunning) {
   StartAgent();
   Fifo fifo(dir_.Sub("fifo"));
-  agent_->Assign(WithFifo(
-      MakeAssignment("a1", {{"echo ready > \"$FIFO\"; sleep 600"}}), fifo));
+  agent_->Assign(WithFifo(MakeAssignment("a1", {{"echo ready > \"$FIFO\"; sleep 600"}}), fifo));
   ASSERT_EQ(fifo.ReadLine(), "ready");
   agent_->ReleaseJob("job1");
   Barrier();

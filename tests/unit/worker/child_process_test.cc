@@ -97,7 +97,8 @@ TEST(ChildProcessTest, NoDescriptorLeaksIntoTheChild) {
 
 TEST(ChildProcessTest, SignalDispositionsAreResetToDefault) {
   // A host that ignores SIGTERM must not pass that on to the tools it runs.
-  struct sigaction ignore {}, old {};
+  struct sigaction ignore {
+  }, old{};
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGTERM, &ignore, &old);
   Spawned s = SpawnOrDie("kill -TERM $$; sleep 600");
@@ -131,8 +132,8 @@ TEST(ChildProcessTest, DestructorKillsTheWholeGroupAndReaps) {
 TEST(ChildProcessTest, SpawnFailsForAMissingDirectory) {
   Result<Pipe> pipe = MakeOutputPipe();
   ASSERT_TRUE(pipe.ok());
-  Result<ChildProcess> child = ChildProcess::Spawn(
-      SpawnOptions{"true", "/nonexistent/dir", EmptyEnv(), pipe->write.get()});
+  Result<ChildProcess> child =
+      ChildProcess::Spawn(SpawnOptions{"true", "/nonexistent/dir", EmptyEnv(), pipe->write.get()});
   EXPECT_THAT(child.status(), StatusIs(StatusCode::kNotFound));
 }
 

@@ -124,16 +124,14 @@ TEST_F(CrashCleanupTest, TornRecordsAreRemoved) {
 TEST_F(CrashCleanupTest, RunningAttemptKeepsARecordOfItsCurrentGroup) {
   StartAgent();
   Fifo fifo(dir_.Sub("fifo"));
-  protocol::Assignment a = MakeAssignment(
-      "a1", {{"true"}, {"echo $$ > \"$FIFO\"; sleep 600"}});
+  protocol::Assignment a = MakeAssignment("a1", {{"true"}, {"echo $$ > \"$FIFO\"; sleep 600"}});
   a.env["FIFO"] = fifo.path();
   agent_->Assign(a);
   std::optional<std::string> leader = fifo.ReadLine();
   ASSERT_TRUE(leader.has_value());
 
   // The second command's group, recorded before it could run any user code.
-  std::optional<AttemptRecord> record =
-      ParseAttemptRecord(ReadFile(options_.state_dir + "/a1"));
+  std::optional<AttemptRecord> record = ParseAttemptRecord(ReadFile(options_.state_dir + "/a1"));
   ASSERT_TRUE(record.has_value());
   EXPECT_EQ(record->pgid, static_cast<pid_t>(std::stol(*leader)));
   EXPECT_EQ(record->leader_starttime, ReadProcStat(record->pgid)->starttime);

@@ -45,8 +45,8 @@ TEST(ProcStatTest, MissingProcessIsNotFound) {
 TEST(ProcStatTest, ListIncludesThisProcess) {
   Result<std::vector<ProcStat>> all = ListProcesses();
   ASSERT_TRUE(all.ok());
-  EXPECT_TRUE(std::any_of(all->begin(), all->end(),
-                          [](const ProcStat& p) { return p.pid == ::getpid(); }));
+  EXPECT_TRUE(
+      std::any_of(all->begin(), all->end(), [](const ProcStat& p) { return p.pid == ::getpid(); }));
 }
 
 TEST(ProcStatTest, BootIdIsStable) {

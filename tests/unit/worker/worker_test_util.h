@@ -52,8 +52,7 @@ class FakeMaster : public protocol::MasterChannel {
 protocol::Assignment MakeAssignment(const std::string& attempt_id,
                                     std::vector<std::vector<std::string>> steps,
                                     const std::string& job_id = "job1",
-                                    const std::string& task_name = "task",
-                                    int attempt_number = 1);
+                                    const std::string& task_name = "task", int attempt_number = 1);
 
 std::string ReadFile(const std::string& path);
 
