@@ -300,15 +300,6 @@ TEST_F(ReadRoutesTest, MetricsFromStoreCountersAndRequests) {
                               "code=\"404\"} 1\n"));
 }
 
-TEST_F(ReadRoutesTest, RootPageLinksToTheApiAndMetrics) {
-  ClientResponse res = Get("/");
-  EXPECT_EQ(res.result(), http::status::ok);
-  EXPECT_EQ(res[http::field::content_type], "text/html; charset=utf-8");
-  EXPECT_THAT(res.body(), HasSubstr("UI arrives with the observability release"));
-  EXPECT_THAT(res.body(), HasSubstr("href=\"/api/v1/jobs\""));
-  EXPECT_THAT(res.body(), HasSubstr("href=\"/metrics\""));
-}
-
 // Every "$ref" in `node` names a schema of `doc`.
 void ExpectRefsResolve(const json& doc, const json& node) {
   if (node.is_object()) {
