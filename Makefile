@@ -15,6 +15,8 @@ all: build
 
 deps:
 	@scripts/install-deps.sh
+	@scripts/install-deploy-deps.sh
+	@scripts/install-ui-deps.sh
 
 $(BUILD_DIR)/build.ninja:
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)

@@ -1,9 +1,10 @@
 // The REST API of DESIGN §5 and /metrics: the one entry point the server
-// binaries use. Assembles the routes on an HttpServer.
+// binaries use. Assembles the routes on an HttpServer, and optionally pushes
+// the /metrics figures to InfluxDB.
 //
 // Thread-safety: Start(), port() and Stop() are for the owner's thread. The
-// scheduler, store, clock and `ready` must outlive the ApiServer; `ready` is
-// called from the HTTP threads and must be thread-safe.
+// scheduler, store, clock, `ready` and the ApiFeeds must outlive the
+// ApiServer; `ready` is called from the HTTP threads and must be thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -11,14 +12,19 @@
 #include <memory>
 #include <string>
 
+#include "api/router.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "logs/change_feed.h"
+#include "logs/log_watcher.h"
 #include "master/scheduler.h"
+#include "store/committer.h"
 #include "store/store.h"
 
 namespace pipegrid::api {
 
 class HttpServer;
+class InfluxPusher;
 
 struct ApiOptions {
   std::string listen = "127.0.0.1:8080";  // "host:port"; port 0: ephemeral
@@ -26,27 +32,64 @@ struct ApiOptions {
   std::string log_dir;                    // where workers write attempt logs
   int threads = 1;                        // HTTP threads
   Millis idle_timeout{60'000};            // per read or write on a connection
+  Millis sse_heartbeat{15'000};           // ": keepalive" on a quiet SSE stream
+  // Optional push of the /metrics figures as InfluxDB line protocol:
+  // "http://host:port/api/v2/write?org=O&bucket=B" (v2) or
+  // "http://host:port/write?db=D" (v1). Empty: no push.
+  std::string influx_url;
+  std::string influx_token;  // v2: sent as "Authorization: Token ..."
+  Millis influx_interval{10'000};
+};
+
+// Optional collaborators. Without `changes`, follow=true answers what exists
+// now; without `committer`, the store-commit histograms stay empty.
+struct ApiFeeds {
+  logs::ChangeFeed* changes = nullptr;  // published after every store commit
+  const store::GroupCommitter* committer = nullptr;
 };
 
 class ApiServer {
  public:
   // Binds and serves. Unavailable when the address cannot be bound ("cannot
-  // listen on 127.0.0.1:8080: Address already in use").
+  // listen on 127.0.0.1:8080: Address already in use") or log files cannot be
+  // watched; InvalidArgument for a bad influx_url.
   static Result<std::unique_ptr<ApiServer>> Start(ApiOptions options, master::Scheduler& scheduler,
                                                   store::Store& store, const Clock& clock,
-                                                  std::function<bool()> ready);
+                                                  std::function<bool()> ready, ApiFeeds feeds = {});
   ~ApiServer();  // Stop()
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
 
   uint16_t port() const;
-  // Idempotent; joins the HTTP threads and closes every connection. Answers
-  // the scheduler gives afterwards are dropped.
+  // Idempotent; stops the metrics push, ends every stream, joins the HTTP
+  // threads and closes every connection. Answers the scheduler gives
+  // afterwards are dropped.
   void Stop();
 
  private:
-  explicit ApiServer(std::unique_ptr<HttpServer> http);
+  ApiServer() = default;
+  // Declared first: streams hold watches until the HTTP server is gone.
+  std::unique_ptr<logs::LogWatcher> watcher_;
   std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<InfluxPusher> influx_;
 };
+
+// What the live-follow routes need; see FollowSources' users below.
+struct FollowSources {
+  logs::ChangeFeed* changes = nullptr;  // null: follow=true answers what exists now
+  logs::LogWatcher* watcher = nullptr;  // null: followed output arrives with commits
+  Millis heartbeat{15'000};             // SSE keepalive interval
+};
+
+// The log and event routes of routes.h, with live follow (DESIGN §5):
+// - logs?follow=true streams the task's output until it is finished, across
+//   retries, as chunked text or (Accept: text/event-stream) SSE; see
+//   logs::LogFollower;
+// - events?follow=true streams events as SSE, resumable with Last-Event-ID or
+//   since=; see logs::EventFollower.
+// routes.h's overloads are these with FollowSources{} (they belong there;
+// routes.h is shared, so they wait here for its next change).
+void AddLogRoutes(Router& router, store::Store& store, std::string log_dir, FollowSources live);
+void AddEventRoutes(Router& router, store::Store& store, FollowSources live);
 
 }  // namespace pipegrid::api

@@ -15,6 +15,16 @@ std::string_view Request::Header(http::field field) const {
   return {it->value().data(), it->value().size()};
 }
 
+std::string_view Request::Header(std::string_view name) const {
+  auto it = raw_.find(boost::beast::string_view(name.data(), name.size()));
+  if (it == raw_.end()) return {};
+  return {it->value().data(), it->value().size()};
+}
+
+bool Request::Accepts(std::string_view media_type) const {
+  return Header(http::field::accept).find(media_type) != std::string_view::npos;
+}
+
 const std::string& Request::Param(std::string_view name) const {
   auto it = params_.find(name);
   PG_CHECK(it != params_.end());
@@ -36,9 +46,19 @@ std::vector<std::string> Request::QueryAll(std::string_view name) const {
   return values;
 }
 
-Responder::Responder(Deliver deliver, Poster post) : state_(std::make_shared<State>()) {
+Result<bool> Request::QueryFlag(std::string_view name) const {
+  std::optional<std::string> text = Query(name);
+  if (!text || *text == "false" || *text == "0") return false;
+  if (*text == "true" || *text == "1") return true;
+  return InvalidArgument(std::string(name) + " must be true or false, got \"" + *text + "\"",
+                         std::string(name));
+}
+
+Responder::Responder(Deliver deliver, Poster post, Streamer stream)
+    : state_(std::make_shared<State>()) {
   state_->deliver = std::move(deliver);
   state_->post = std::move(post);
+  state_->stream = std::move(stream);
 }
 
 Responder::State::~State() {
@@ -55,7 +75,38 @@ void Responder::Send(Response response) const {
   state_->deliver(std::move(response));
 }
 
+void Responder::Stream(Response head, std::unique_ptr<logs::Stream> body,
+                       StreamOptions options) const {
+  if (!state_->stream) {
+    return Send(JsonResponse(http::status::internal_server_error,
+                             {{"error",
+                               {{"code", "INTERNAL"},
+                                {"message", "this server cannot stream responses"},
+                                {"field", nullptr}}}}));
+  }
+  if (state_->sent.exchange(true)) return;
+  state_->stream(std::move(head), std::move(body), std::move(options));
+}
+
 void Responder::Post(std::function<void()> fn) const { state_->post(std::move(fn)); }
+
+Responder Responder::Observed(std::function<void()> on_answer) const {
+  // Answers go through this responder, so "first answer wins" and the 500
+  // for a dropped request still hold; the observer sees the one that wins.
+  auto inner = *this;
+  auto observe = std::make_shared<std::function<void()>>(std::move(on_answer));
+  Deliver deliver = [inner, observe](Response response) {
+    (*observe)();
+    inner.Send(std::move(response));
+  };
+  Poster post = [inner](std::function<void()> fn) { inner.Post(std::move(fn)); };
+  Streamer stream = [inner, observe](Response head, std::unique_ptr<logs::Stream> body,
+                                     StreamOptions options) {
+    (*observe)();
+    inner.Stream(std::move(head), std::move(body), std::move(options));
+  };
+  return Responder(std::move(deliver), std::move(post), std::move(stream));
+}
 
 std::string DumpJson(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -8,19 +8,20 @@
 #pragma once
 
 #include <atomic>
+#include <boost/beast/http.hpp>
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include <boost/beast/http.hpp>
-#include <nlohmann/json.hpp>
-
 #include "common/clock.h"
+#include "common/status.h"
+#include "logs/stream.h"
 
 namespace pipegrid::api {
 
@@ -45,6 +46,11 @@ class Request {
   const std::string& path() const { return path_; }
   const std::string& body() const { return raw_.body(); }
   std::string_view Header(http::field field) const;
+  // For headers Beast has no enum for ("Last-Event-ID"); case-insensitive.
+  std::string_view Header(std::string_view name) const;
+  // Whether the client accepts `media_type` ("text/event-stream"): a plain
+  // substring test of the Accept header, which is what SSE clients send.
+  bool Accepts(std::string_view media_type) const;
 
   // A `{name}` segment of the route pattern, percent-decoded. The router
   // guarantees every parameter of the matched pattern is present.
@@ -53,6 +59,9 @@ class Request {
   std::optional<std::string> Query(std::string_view name) const;
   // Every value of a repeated query parameter, in order.
   std::vector<std::string> QueryAll(std::string_view name) const;
+  // A yes/no parameter: "true"/"1" or "false"/"0"; absent is false.
+  // InvalidArgument (field = the name) for anything else.
+  Result<bool> QueryFlag(std::string_view name) const;
 
  private:
   const BeastRequest& raw_;
@@ -61,30 +70,51 @@ class Request {
   QueryParams query_;
 };
 
+// How a streamed answer behaves on the wire.
+struct StreamOptions {
+  // Written when nothing else was for this long (SSE: kSseKeepalive), so
+  // proxies and clients see a live connection; zero: never.
+  Millis heartbeat{0};
+  std::string heartbeat_text;
+};
+
 // Answers one request. Copyable (copies share one answer) and thread-safe.
 //
-// The first Send() wins; later ones are ignored. If every copy is destroyed
-// without a Send() the client gets a 500, so a handler that loses a callback
-// cannot leave a connection hanging. After the server has stopped, Send() and
-// Post() do nothing.
+// The first Send() or Stream() wins; later ones are ignored. If every copy is
+// destroyed without an answer the client gets a 500, so a handler that loses
+// a callback cannot leave a connection hanging. After the server has stopped,
+// Send(), Stream() and Post() do nothing.
 class Responder {
  public:
   // Delivers the response to the connection; must be thread-safe.
   using Deliver = std::function<void(Response)>;
   // Runs a function on the server's I/O executor, never inline.
   using Poster = std::function<void(std::function<void()>)>;
+  // Starts a streamed answer on the connection; must be thread-safe.
+  using Streamer = std::function<void(Response, std::unique_ptr<logs::Stream>, StreamOptions)>;
 
-  Responder(Deliver deliver, Poster post);
+  // Without a Streamer, Stream() answers 500.
+  Responder(Deliver deliver, Poster post, Streamer stream = nullptr);
 
   void Send(Response response) const;
+  // Answers with `head` (status and headers; its body is ignored), then the
+  // pieces `body` yields, with chunked transfer encoding, until the body ends
+  // or the client goes away. The connection closes after a stream. Writes are
+  // bounded by the idle timeout; waiting for the body is not.
+  void Stream(Response head, std::unique_ptr<logs::Stream> body, StreamOptions options = {}) const;
   // Runs `fn` on the server's I/O threads. Scheduler callbacks use it to leave
   // the scheduler's loop thread before reading the store or the disk.
   void Post(std::function<void()> fn) const;
+
+  // A responder answering through this one that first calls `on_answer` (on
+  // the answering thread) when it is answered: for timing handlers.
+  Responder Observed(std::function<void()> on_answer) const;
 
  private:
   struct State {
     Deliver deliver;
     Poster post;
+    Streamer stream;
     std::atomic<bool> sent{false};
     ~State();
   };

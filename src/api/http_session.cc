@@ -1,12 +1,15 @@
 #include "api/http_session.h"
 
-#include <algorithm>
-#include <exception>
-
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
+#include <exception>
+#include <iterator>
 
 #include "api/errors.h"
 
@@ -64,7 +67,9 @@ std::vector<std::shared_ptr<Session>> SessionRegistry::TakeAll() {
 }
 
 Session::Session(asio::ip::tcp::socket socket, std::shared_ptr<ServerShared> shared)
-    : stream_(std::move(socket)), shared_(std::move(shared)) {}
+    : stream_(std::move(socket)),
+      shared_(std::move(shared)),
+      stream_timer_(stream_.get_executor()) {}
 
 void Session::Start() {
   shared_->sessions.Add(shared_from_this());
@@ -205,11 +210,145 @@ Responder Session::MakeResponder() {
   auto post = [gate](std::function<void()> fn) {
     gate->IfOpen([&](const asio::any_io_executor& ex) { asio::post(ex, std::move(fn)); });
   };
-  return Responder(std::move(deliver), std::move(post));
+  auto stream = [gate, weak](Response head, std::unique_ptr<logs::Stream> body,
+                             StreamOptions options) {
+    gate->IfOpen([&](const asio::any_io_executor&) {
+      if (std::shared_ptr<Session> self = weak.lock()) {
+        asio::post(self->stream_.get_executor(), [self, h = std::move(head), b = std::move(body),
+                                                  o = std::move(options)]() mutable {
+          self->OnHandlerStream(std::move(h), std::move(b), std::move(o));
+        });
+      }
+    });
+  };
+  return Responder(std::move(deliver), std::move(post), std::move(stream));
 }
 
 void Session::OnHandlerResponse(Response response) {
   Write(std::move(response), !request_.keep_alive());
+}
+
+void Session::OnHandlerStream(Response head, std::unique_ptr<logs::Stream> body,
+                              StreamOptions options) {
+  shared_->stats->Add(route_, static_cast<int>(head.result_int()));
+  body_ = std::move(body);
+  stream_options_ = std::move(options);
+  auto& h = stream_head_.emplace(std::move(head.base()));
+  h.version(have_request_ ? request_.version() : 11);
+  h.set(http::field::server, "pipegrid");
+  h.set(http::field::date, HttpDate(shared_->clock.Wall()));
+  h.set(http::field::cache_control, "no-cache");
+  h.keep_alive(false);
+  chunked_ = h.version() >= 11;
+  h.chunked(chunked_);
+  head_writer_.emplace(h);
+  stream_.expires_after(shared_->options.idle_timeout);
+  http::async_write_header(
+      stream_, *head_writer_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnStreamHeader(ec); });
+}
+
+void Session::OnStreamHeader(beast::error_code ec) {
+  if (ec) return EndStream();
+  WatchForHangUp();
+  // wake() may come from any thread, often (every write to a followed file):
+  // at most one is queued on the strand at a time. It owns no Session, so a
+  // feed calling it can never be where a connection is destroyed.
+  auto queued = std::make_shared<std::atomic<bool>>(false);
+  std::weak_ptr<Session> weak = weak_from_this();
+  std::shared_ptr<ReplyGate> gate = shared_->gate;
+  asio::any_io_executor strand = stream_.get_executor();
+  body_->Start([gate, strand, weak, queued] {
+    if (queued->exchange(true)) return;
+    gate->IfOpen([&](const asio::any_io_executor&) {
+      asio::post(strand, [weak, queued] {
+        queued->store(false);
+        if (std::shared_ptr<Session> self = weak.lock()) self->OnWake();
+      });
+    });
+  });
+  ArmHeartbeat();
+  Pump();
+}
+
+void Session::WatchForHangUp() {
+  // A client says nothing during a stream; a read completing means it left
+  // (or broke the protocol). Raw socket read: no idle deadline applies to it.
+  stream_.socket().async_read_some(asio::buffer(drain_buffer_),
+                                   [self = shared_from_this()](beast::error_code ec, size_t) {
+                                     if (ec) return self->EndStream();
+                                     self->WatchForHangUp();
+                                   });
+}
+
+void Session::OnWake() {
+  if (!writing_) Pump();
+}
+
+void Session::Pump() {
+  if (!body_ || writing_ || ending_) return;
+  logs::Piece piece = body_->Next();
+  switch (piece.kind) {
+    case logs::Piece::Kind::kData:
+      return WriteChunk(std::move(piece.data), /*last=*/false);
+    case logs::Piece::Kind::kWait:
+      return;  // until wake() or a heartbeat
+    case logs::Piece::Kind::kEnd:
+      return WriteChunk(std::move(piece.data), /*last=*/true);
+  }
+}
+
+void Session::WriteChunk(std::string data, bool last) {
+  chunk_.clear();
+  if (!chunked_) {
+    chunk_ = std::move(data);
+  } else if (!data.empty()) {
+    fmt::format_to(std::back_inserter(chunk_), "{:x}\r\n", data.size());
+    chunk_.append(data).append("\r\n");
+  }
+  if (last && chunked_) chunk_.append("0\r\n\r\n");
+  writing_ = true;
+  ending_ = last;
+  stream_.expires_after(shared_->options.idle_timeout);
+  asio::async_write(stream_, asio::buffer(chunk_),
+                    [self = shared_from_this(), last](beast::error_code ec, size_t) {
+                      self->OnChunkWritten(last, ec);
+                    });
+}
+
+void Session::OnChunkWritten(bool last, beast::error_code ec) {
+  writing_ = false;
+  if (ec) return EndStream();
+  if (!last) {
+    ArmHeartbeat();
+    return Pump();
+  }
+  // Done: release the body (and its subscriptions) now, then let the client
+  // close first, within a bound, so the end of the body is not lost to a reset.
+  body_.reset();
+  beast::error_code ignored;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  stream_timer_.expires_after(std::min(shared_->options.idle_timeout, kMaxLinger));
+  stream_timer_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+    if (!wait_ec) self->Close();
+  });
+}
+
+void Session::ArmHeartbeat() {
+  if (stream_options_.heartbeat <= Millis(0) || stream_options_.heartbeat_text.empty()) return;
+  // Re-armed after every write, so it fires only after a quiet interval.
+  stream_timer_.expires_after(stream_options_.heartbeat);
+  stream_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    // A write in progress re-arms it when done.
+    if (ec || !self->body_ || self->writing_ || self->ending_) return;
+    self->WriteChunk(self->stream_options_.heartbeat_text, /*last=*/false);
+  });
+}
+
+void Session::EndStream() {
+  body_.reset();
+  stream_timer_.cancel();
+  Close();
 }
 
 void Session::Write(Response response, bool close) {

@@ -3,6 +3,11 @@
 #pragma once
 
 #include <array>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -10,12 +15,8 @@
 #include <string>
 #include <unordered_map>
 
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-
 #include "api/http_server.h"
+#include "logs/stream.h"
 
 namespace pipegrid::api::internal {
 
@@ -73,6 +74,13 @@ struct ServerShared {
 
 // One connection. Runs on its own strand; every member function but Start()
 // and CloseNow() runs there.
+//
+// A streamed answer (Responder::Stream) writes its header, then pulls pieces
+// from its logs::Stream one write at a time: the next piece is asked for when
+// the previous write is done, or when the stream's wake() says there is more.
+// Meanwhile a read on the socket notices the client leaving, which ends the
+// stream (and frees its subscriptions) at once. A stream closes the
+// connection when it ends.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerShared> shared);
@@ -95,6 +103,17 @@ class Session : public std::enable_shared_from_this<Session> {
               std::string_view query);
   Responder MakeResponder();
   void OnHandlerResponse(Response response);
+  // Streaming (see above).
+  void OnHandlerStream(Response head, std::unique_ptr<logs::Stream> body, StreamOptions options);
+  void OnStreamHeader(ErrorCode ec);
+  void WatchForHangUp();
+  void OnWake();
+  // Writes the next piece if there is one and no write is in progress.
+  void Pump();
+  void WriteChunk(std::string data, bool last);
+  void OnChunkWritten(bool last, ErrorCode ec);
+  void ArmHeartbeat();
+  void EndStream();
   // Answers and then either reads the next request or closes.
   void Write(Response response, bool close);
   void OnWrite(bool close, ErrorCode ec);
@@ -115,6 +134,19 @@ class Session : public std::enable_shared_from_this<Session> {
   Response response_;          // kept alive while being written
   boost::beast::http::response<boost::beast::http::empty_body> continue_;
   std::array<char, 4096> drain_buffer_{};
+
+  // The streamed answer, while there is one.
+  std::unique_ptr<logs::Stream> body_;
+  StreamOptions stream_options_;
+  std::optional<boost::beast::http::response<boost::beast::http::empty_body>> stream_head_;
+  std::optional<boost::beast::http::response_serializer<boost::beast::http::empty_body>>
+      head_writer_;
+  std::string chunk_;     // the chunk being written, framing included
+  bool chunked_ = true;   // false for an HTTP/1.0 client: the close ends the body
+  bool writing_ = false;  // a write of the stream is in progress
+  bool ending_ = false;   // the last chunk is written or being written
+  // Heartbeats while a stream waits; the linger deadline once it has ended.
+  boost::asio::steady_timer stream_timer_;
 };
 
 }  // namespace pipegrid::api::internal

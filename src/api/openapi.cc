@@ -257,6 +257,10 @@ json Paths() {
                    Responses({{"200", {{"description", "Metrics"}}}}, {}))}}},
       {"/",
        {{"get", Op("Web UI", json::array(), Responses({{"200", {{"description", "HTML"}}}}, {}))}}},
+      {"/assets/{file}",
+       {{"get", Op("A file of the web UI (script, style sheet, image)",
+                   json::array({Param("file", "path", "File name, with its content hash")}),
+                   Responses({{"200", {{"description", "The file"}}}}, {"404"}))}}},
   };
 }
 

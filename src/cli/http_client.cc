@@ -114,7 +114,9 @@ class Connection {
       parser.get().body().size = sizeof(chunk);
       Expire(idle_timeout);
       ec = Await(ioc_, [&](auto handler) {
-        http::async_read(stream_, buffer_, parser, std::move(handler));
+        // read_some: hand each piece on as it arrives (live logs), not when
+        // the chunk buffer is full.
+        http::async_read_some(stream_, buffer_, parser, std::move(handler));
       });
       // need_buffer only says our chunk buffer is full: hand it on, go on.
       if (ec == http::error::need_buffer) ec = {};

@@ -8,6 +8,7 @@ namespace pipegrid::master {
 
 void Scheduler::Impl::Cancel(const std::string& job_id, bool kill, Reply<Status> done) {
   PG_DCHECK(loop_.InLoopThread());
+  if (deleting_.count(job_id) != 0) return done(NotFound("job " + job_id + " not found"));
   JobRt* job = FindJob(job_id);
   if (job == nullptr || IsFinished(job->rec.state)) {
     auto rec = store_.GetJob(job_id);
@@ -29,9 +30,14 @@ void Scheduler::Impl::StopJob(Txn& txn, JobRt& job, Outcome outcome, JobState fi
   // A kill may follow a cancel: it escalates the attempts still stopping.
   bool escalate = job.stopping && outcome == Outcome::kKilled && *job.stopping != Outcome::kKilled;
   if (job.stopping && !escalate) return;
+  // Escalating a job timeout or failFast keeps its verdict (FAILED, why);
+  // escalating a cancel turns it into a kill.
+  bool keep_verdict = escalate && job.stop_state == JobState::kFailed;
+  if (!keep_verdict) {
+    job.stop_state = final_state;
+    job.rec.reason = reason;
+  }
   job.stopping = outcome;
-  job.stop_state = final_state;
-  job.rec.reason = reason;
   txn.Touch(job);
   AddEvent(txn, job, nullptr, 0, "job", Name(job.rec.state), Name(job.rec.state),
            "stopping: " + reason);
@@ -65,10 +71,9 @@ void Scheduler::Impl::StopJob(Txn& txn, JobRt& job, Outcome outcome, JobState fi
 }
 
 void Scheduler::Impl::ArmJobTimeout(JobRt& job) {
-  if (!job.spec.timeout || job.timeout_timer != 0) return;
-  // Measured from submission, on the wall clock so it survives restarts.
-  auto deadline = job.timeout_base + *job.spec.timeout;
-  auto remaining = std::chrono::duration_cast<Millis>(deadline - loop_.clock().Wall());
+  if (!job.rec.deadline_at || job.timeout_timer != 0) return;
+  // A wall-clock deadline, stored with the job, so it survives restarts.
+  auto remaining = std::chrono::duration_cast<Millis>(*job.rec.deadline_at - loop_.clock().Wall());
   if (remaining < Millis(0)) remaining = Millis(0);
   job.timeout_timer = loop_.RunAfter(remaining, [this, id = job.rec.id] { OnJobTimeout(id); });
 }

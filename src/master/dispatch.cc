@@ -30,11 +30,13 @@ bool LabelsMatch(const WorkerRt& w, const spec::Task& t) {
 
 void Scheduler::Impl::Enqueue(TaskRt& task) {
   queue_.insert(KeyOf(task));
+  counters_.queue_wait.Enqueued(task.rec.id, loop_.clock().Monotonic());
   UpdateQueueGauge();
 }
 
 void Scheduler::Impl::Dequeue(TaskRt& task) {
   queue_.erase(KeyOf(task));
+  counters_.queue_wait.Dequeued(task.rec.id);
   UpdateQueueGauge();
 }
 
@@ -54,6 +56,10 @@ void Scheduler::Impl::Dispatch(Txn& txn) {
     TaskRt& task = *it->task;
     WorkerRt* worker = PickWorker(task);
     if (worker == nullptr) {
+      // Say why, when no registered worker could ever take it; otherwise it
+      // only waits for capacity.
+      std::string why = WhyNoWorkerFits(task);
+      if (!why.empty() && why != task.rec.reason) SetTaskState(txn, task, TaskState::kQueued, why);
       ++it;
       continue;
     }
@@ -62,6 +68,24 @@ void Scheduler::Impl::Dispatch(Txn& txn) {
     --free_slots;
   }
   UpdateQueueGauge();
+}
+
+std::string Scheduler::Impl::WhyNoWorkerFits(const TaskRt& task) const {
+  const spec::Task& spec = task.spec();
+  bool any_worker = false, labels_match = false;
+  for (const auto& [name, w] : workers_) {
+    if (w.info.state != WorkerState::kReady && w.info.state != WorkerState::kDraining) continue;
+    any_worker = true;
+    if (!LabelsMatch(w, spec)) continue;
+    labels_match = true;
+    bool cpu_fits = spec.cpu <= 0 || w.info.cpu <= 0 || spec.cpu <= w.info.cpu + 1e-9;
+    bool memory_fits = spec.memory <= 0 || w.info.memory <= 0 || spec.memory <= w.info.memory;
+    if (cpu_fits && memory_fits && w.info.slots > 0) return "";
+  }
+  if (!any_worker) return "waiting for a worker";
+  if (!labels_match) return "no worker matches nodeSelector";
+  return fmt::format("no worker is large enough (needs {} cpu, {} bytes of memory, a slot)",
+                     spec.cpu, spec.memory);
 }
 
 WorkerRt* Scheduler::Impl::PickWorker(const TaskRt& task) {
@@ -97,6 +121,7 @@ void Scheduler::Impl::StartAttempt(Txn& txn, TaskRt& task, WorkerRt& worker) {
   worker.attempts.insert(a.id);
   SetTaskState(txn, task, TaskState::kAssigned, "");
   counters_.attempts_started.fetch_add(1, std::memory_order_relaxed);
+  counters_.queue_wait.Assigned(task.rec.id, loop_.clock().Monotonic());
 
   protocol::Assignment msg;
   msg.attempt_id = a.id;

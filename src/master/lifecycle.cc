@@ -1,11 +1,28 @@
 // Attempt reports and the task/job transitions they cause (DESIGN §3).
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
+
 #include "common/units.h"
 #include "master/backoff.h"
 #include "master/scheduler_impl.h"
 
 namespace pipegrid::master {
+namespace {
+
+// pipegrid_task_duration_seconds: how long an attempt that started ran. The
+// times are the worker's own start and finish reports.
+void ObserveTaskSeconds(SchedulerCounters& counters, const store::AttemptRecord& a) {
+  if (!a.started_at || !a.finished_at) return;  // never started: nothing ran
+  auto it = std::find(kAllOutcomes.begin(), kAllOutcomes.end(), a.outcome);
+  if (it == kAllOutcomes.end()) return;
+  double seconds = std::chrono::duration<double>(*a.finished_at - *a.started_at).count();
+  counters.task_seconds[static_cast<size_t>(it - kAllOutcomes.begin())].Observe(
+      std::max(0.0, seconds));
+}
+
+}  // namespace
 
 Scheduler::Impl::Impl(EventLoop& loop, store::Store& store, store::Committer& committer,
                       IdGenerator& ids, SchedulerOptions options, SchedulerCounters& counters)
@@ -109,6 +126,7 @@ void Scheduler::Impl::EndAttempt(Txn& txn, TaskRt& task, const protocol::Attempt
   a.signal = msg.signal;
   a.reason = msg.reason;
   a.finished_at = msg.finished_at;
+  ObserveTaskSeconds(counters_, a);
   txn.TouchAttempt(task);
   AddEvent(txn, job, &task, a.number, "attempt", "", Name(msg.outcome), msg.reason);
   const int number = a.number;

@@ -7,9 +7,9 @@
 
 namespace pipegrid::master {
 
-RetentionSweeper::RetentionSweeper(store::Store& store, store::Committer& committer,
-                                   const Clock& clock, RetentionOptions options)
-    : store_(store), committer_(committer), clock_(clock), options_(std::move(options)) {}
+RetentionSweeper::RetentionSweeper(store::Store& store, PurgeFn purge, const Clock& clock,
+                                   RetentionOptions options)
+    : store_(store), purge_(std::move(purge)), clock_(clock), options_(std::move(options)) {}
 
 RetentionSweeper::~RetentionSweeper() { Stop(); }
 
@@ -34,10 +34,8 @@ Result<int> RetentionSweeper::SweepOnce() {
     PG_ASSIGN_OR_RETURN(std::vector<std::string> ids,
                         store_.ListExpiredJobs(cutoff, options_.batch_size));
     if (ids.empty()) return deleted;
-    store::Batch batch;
-    batch.delete_jobs = ids;
     std::promise<Status> committed;
-    committer_.Commit(std::move(batch), [&committed](Status s) { committed.set_value(s); });
+    purge_(ids, [&committed](Status s) { committed.set_value(s); });
     PG_RETURN_IF_ERROR(committed.get_future().get());
     for (const std::string& id : ids) {
       std::error_code ec;

@@ -1,15 +1,18 @@
 // Deletes finished jobs older than the retention period, with their tasks,
-// attempts, events, dead letters and logs, in small batches on its own thread
-// (never on the scheduler's), so a large backlog cannot stall scheduling.
+// attempts, events, dead letters and logs, in small batches on its own thread,
+// so a large backlog cannot stall scheduling. It finds candidates in the store
+// and deletes through `purge` (Scheduler::Purge), which skips any job the
+// scheduler has taken back into memory meanwhile (a retry, a requeue).
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/clock.h"
-#include "store/committer.h"
 #include "store/store.h"
 
 namespace pipegrid::master {
@@ -23,7 +26,11 @@ struct RetentionOptions {
 
 class RetentionSweeper {
  public:
-  RetentionSweeper(store::Store& store, store::Committer& committer, const Clock& clock,
+  // Deletes the given finished jobs and answers once that is durable.
+  using PurgeFn =
+      std::function<void(std::vector<std::string> job_ids, std::function<void(Status)> done)>;
+
+  RetentionSweeper(store::Store& store, PurgeFn purge, const Clock& clock,
                    RetentionOptions options);
   ~RetentionSweeper();  // Stop()
 
@@ -36,7 +43,7 @@ class RetentionSweeper {
   void ThreadMain();
 
   store::Store& store_;
-  store::Committer& committer_;
+  PurgeFn purge_;
   const Clock& clock_;
   RetentionOptions options_;
   std::mutex mu_;

@@ -45,7 +45,6 @@ struct JobRt {
   // nothing new starts, running attempts get this outcome.
   std::optional<Outcome> stopping;
   JobState stop_state = JobState::kCancelled;  // where a stopping job ends
-  WallTime timeout_base{};  // spec.timeout counts from here (submit or retry)
   bool dirty = false;
 };
 

@@ -36,6 +36,12 @@ void Scheduler::Delete(const std::string& job_id, Reply<Status> done) {
       [this, job_id, d = std::move(done)]() mutable { impl_->Delete(job_id, std::move(d)); });
 }
 
+void Scheduler::Purge(std::vector<std::string> job_ids, Reply<Status> done) {
+  loop_.Post([this, ids = std::move(job_ids), d = std::move(done)]() mutable {
+    impl_->Purge(std::move(ids), std::move(d));
+  });
+}
+
 void Scheduler::RequeueDeadLetter(const std::string& task_id, Reply<Status> done) {
   loop_.Post([this, task_id, d = std::move(done)]() mutable {
     impl_->RequeueDeadLetter(task_id, std::move(d));

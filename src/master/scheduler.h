@@ -8,19 +8,24 @@
 // requests are sent from the commit callback.
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <random>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/event_loop.h"
 #include "common/ids.h"
+#include "common/states.h"
 #include "common/status.h"
 #include "common/worker_protocol.h"
+#include "common/histogram.h"
 #include "spec/job_spec.h"
 #include "store/committer.h"
 #include "store/store.h"
@@ -59,13 +64,42 @@ struct WorkerRegistration {
   std::string version;
 };
 
-// Counters for /metrics, read from any thread.
+// QUEUED -> ASSIGNED waits, for pipegrid_queue_wait_seconds. Remembers when
+// each queued task entered the queue.
+//
+// Thread-safety: Enqueued(), Dequeued() and Assigned() run on the scheduler
+// loop only (the start times are its private state); Snapshot() from any
+// thread (the histogram is lock-free).
+class QueueWaitRecorder {
+ public:
+  void Enqueued(const std::string& task_id, MonoTime now) { since_.emplace(task_id, now); }
+  // Left the queue without a slot (cancelled, stopped).
+  void Dequeued(const std::string& task_id) { since_.erase(task_id); }
+  void Assigned(const std::string& task_id, MonoTime now) {
+    auto it = since_.find(task_id);
+    if (it == since_.end()) return;
+    histogram_.Observe(std::chrono::duration<double>(now - it->second).count());
+    since_.erase(it);
+  }
+  HistogramSnapshot Snapshot() const { return histogram_.Snapshot(); }
+
+ private:
+  std::unordered_map<std::string, MonoTime> since_;  // loop thread only
+  Histogram<buckets::kQueueWaitSeconds> histogram_;
+};
+
+// Figures for /metrics. Written on the loop thread with relaxed atomics, so
+// the hot path takes no lock; read from any thread.
 struct SchedulerCounters {
   std::atomic<uint64_t> submits{0};
   std::atomic<uint64_t> attempts_started{0};
   std::atomic<uint64_t> retries{0};
   std::atomic<uint64_t> dead_letters{0};
   std::atomic<int64_t> queue_depth{0};
+  // Attempt start -> finish (attempts that started), by outcome in the order
+  // of kAllOutcomes.
+  std::array<Histogram<buckets::kTaskSeconds>, kAllOutcomes.size()> task_seconds;
+  QueueWaitRecorder queue_wait;
 };
 
 class Scheduler : public protocol::MasterChannel {
@@ -88,6 +122,9 @@ class Scheduler : public protocol::MasterChannel {
   void Cancel(const std::string& job_id, bool kill, Reply<Status> done);
   void Retry(const std::string& job_id, Reply<Status> done);
   void Delete(const std::string& job_id, Reply<Status> done);
+  // Retention: deletes those of `job_ids` that are finished and not in use
+  // (a job retried meanwhile is skipped). Answers once committed.
+  void Purge(std::vector<std::string> job_ids, Reply<Status> done);
   void RequeueDeadLetter(const std::string& task_id, Reply<Status> done);
   void ListWorkers(Reply<std::vector<WorkerInfo>> done);
   // Stops accepting submits (Unavailable), stops every running attempt with

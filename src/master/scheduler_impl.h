@@ -31,6 +31,7 @@ class Scheduler::Impl {
   void Retry(const std::string& job_id, Reply<Status> done);
   void RequeueDeadLetter(const std::string& task_id, Reply<Status> done);
   void Delete(const std::string& job_id, Reply<Status> done);
+  void Purge(std::vector<std::string> job_ids, Reply<Status> done);
 
   // control.cc
   void Cancel(const std::string& job_id, bool kill, Reply<Status> done);
@@ -63,6 +64,11 @@ class Scheduler::Impl {
   void SkipDependents(Txn& txn, TaskRt& task);
   // Finishes the job when no task can make progress any more.
   void MaybeFinishJob(Txn& txn, JobRt& job);
+  // After a dead letter's requeue: its SKIPPED downstream tasks wait again,
+  // unless another failed upstream task still condemns them.
+  void ReviveSkippedDependents(Txn& txn, TaskRt& revived);
+  // spec.timeout counts again from now (retry, requeue).
+  void RestartDeadline(JobRt& job);
   void MakeReady(Txn& txn, TaskRt& task, std::string reason);  // -> QUEUED
   void ArmRetryTimer(TaskRt& task, Millis delay);
   void OnRetryTimer(const std::string& task_id);
@@ -72,6 +78,8 @@ class Scheduler::Impl {
   void Dequeue(TaskRt& task);
   void Dispatch(Txn& txn);
   WorkerRt* PickWorker(const TaskRt& task);
+  // Why no registered worker could ever run the task ("" if one could).
+  std::string WhyNoWorkerFits(const TaskRt& task) const;
   void StartAttempt(Txn& txn, TaskRt& task, WorkerRt& worker);
   void FreeWorkerSlot(TaskRt& task);
 
@@ -113,6 +121,9 @@ class Scheduler::Impl {
   std::map<std::string, WorkerRt> workers_;
   uint64_t next_job_order_ = 1;
 
+  // Jobs whose delete is committing: the store still has them, but retry,
+  // requeue and cancel must act as if they were gone (never load them back).
+  std::set<std::string> deleting_;
   bool shutting_down_ = false;
   std::vector<Reply<Status>> shutdown_waiters_;
 };

@@ -32,10 +32,17 @@ void Scheduler::Impl::Submit(spec::JobSpec spec, Reply<Result<SubmitResult>> don
       existing = std::move(*stored);
     }
     if (existing) {
-      if (existing->spec_json == spec_json) return done(SubmitResult{existing->id, false});
-      return done(AlreadyExists(fmt::format(
-          "externalId \"{}\" in namespace \"{}\" already names job {} with a different spec",
-          spec.external_id, spec.namespace_, existing->id)));
+      Result<SubmitResult> reply = SubmitResult{existing->id, false};
+      if (existing->spec_json != spec_json) {
+        reply = AlreadyExists(fmt::format(
+            "externalId \"{}\" in namespace \"{}\" already names job {} with a different spec",
+            spec.external_id, spec.namespace_, existing->id));
+      }
+      // The job found in memory may still be committing: answer after it, so
+      // the client never hears of a job the store does not have.
+      Txn txn;
+      txn.AfterCommit([done = std::move(done), reply = std::move(reply)] { done(reply); });
+      return Flush(txn);
     }
   }
 
@@ -53,7 +60,7 @@ void Scheduler::Impl::Submit(spec::JobSpec spec, Reply<Result<SubmitResult>> don
   rec.state = JobState::kPending;
   rec.spec_json = std::move(spec_json);
   rec.created_at = loop_.clock().Wall();
-  job->timeout_base = rec.created_at;
+  if (spec.timeout) rec.deadline_at = rec.created_at + *spec.timeout;
   job->spec = std::move(spec);
   job->dag = std::move(*dag);
   for (size_t i = 0; i < job->spec.tasks.size(); ++i) {
@@ -85,6 +92,7 @@ void Scheduler::Impl::Submit(spec::JobSpec spec, Reply<Result<SubmitResult>> don
 
 void Scheduler::Impl::Retry(const std::string& job_id, Reply<Status> done) {
   PG_DCHECK(loop_.InLoopThread());
+  if (deleting_.count(job_id) != 0) return done(NotFound("job " + job_id + " not found"));
   JobRt* job = FindJob(job_id);
   if (job == nullptr) {
     auto rec = store_.GetJob(job_id);
@@ -104,7 +112,7 @@ void Scheduler::Impl::Retry(const std::string& job_id, Reply<Status> done) {
   }
   Txn txn;
   job->stopping.reset();
-  job->timeout_base = loop_.clock().Wall();
+  RestartDeadline(*job);
   SetJobState(txn, *job, JobState::kPending, "retried");
   for (auto& t : job->tasks) {
     TaskState s = t->rec.state;
@@ -122,9 +130,19 @@ void Scheduler::Impl::Retry(const std::string& job_id, Reply<Status> done) {
     if (t->rec.state == TaskState::kPending && t->unmet_deps == 0) MakeReady(txn, *t, "job retried");
   }
   ArmJobTimeout(*job);
+  // Nothing may have been left to requeue (every task had succeeded after
+  // all, e.g. a success that raced a cancel): the job finishes again at once.
+  MaybeFinishJob(txn, *job);
   Dispatch(txn);
   txn.AfterCommit([done = std::move(done)] { done(Status::Ok()); });
   Flush(txn);
+}
+
+void Scheduler::Impl::RestartDeadline(JobRt& job) {
+  if (job.timeout_timer != 0) loop_.CancelTimer(job.timeout_timer);
+  job.timeout_timer = 0;
+  job.rec.deadline_at.reset();
+  if (job.spec.timeout) job.rec.deadline_at = loop_.clock().Wall() + *job.spec.timeout;
 }
 
 void Scheduler::Impl::RequeueDeadLetter(const std::string& task_id, Reply<Status> done) {
@@ -132,6 +150,7 @@ void Scheduler::Impl::RequeueDeadLetter(const std::string& task_id, Reply<Status
   auto dl = store_.GetDeadLetter(task_id);
   if (!dl.ok()) return done(dl.status());
   if (!dl->has_value()) return done(NotFound("dead letter " + task_id + " not found"));
+  if (deleting_.count((*dl)->job_id) != 0) return done(NotFound("dead letter " + task_id + " not found"));
   JobRt* job = FindJob((*dl)->job_id);
   if (job == nullptr) {
     auto rec = store_.GetJob((*dl)->job_id);
@@ -146,33 +165,55 @@ void Scheduler::Impl::RequeueDeadLetter(const std::string& task_id, Reply<Status
     return done(FailedPrecondition("task " + task_id + " is not FAILED"));
   }
   TaskRt& task = *it->second;
+  if (job->stopping && !IsFinished(job->rec.state)) {
+    return done(FailedPrecondition("job " + job->rec.id + " is stopping (" + job->rec.reason +
+                                   "): requeue once it has finished"));
+  }
   Txn txn;
   txn.batch().delete_dead_letters.push_back(task_id);
   if (IsFinished(job->rec.state)) {
     job->stopping.reset();
-    job->timeout_base = loop_.clock().Wall();
+    RestartDeadline(*job);
     SetJobState(txn, *job, JobState::kRunning, "dead letter requeued");
     ArmJobTimeout(*job);
   }
   task.rec.retries_used = 0;
   task.rec.lost_used = 0;
   MakeReady(txn, task, "dead letter requeued");
-  // Its skipped dependents wait again, for it and their other dependencies.
-  std::vector<int> stack(job->dag.dependents[task.index]);
-  while (!stack.empty()) {
-    TaskRt& dep = *job->tasks[stack.back()];
-    stack.pop_back();
-    if (dep.rec.state != TaskState::kSkipped) continue;
-    dep.unmet_deps = 0;
-    for (int d : job->dag.deps[dep.index]) {
-      if (job->tasks[d]->rec.state != TaskState::kSucceeded) ++dep.unmet_deps;
-    }
-    SetTaskState(txn, dep, TaskState::kPending, "upstream dead letter requeued");
-    for (int d : job->dag.dependents[dep.index]) stack.push_back(d);
-  }
+  ReviveSkippedDependents(txn, task);
   Dispatch(txn);
   txn.AfterCommit([done = std::move(done)] { done(Status::Ok()); });
   Flush(txn);
+}
+
+void Scheduler::Impl::ReviveSkippedDependents(Txn& txn, TaskRt& revived) {
+  JobRt& job = *revived.job;
+  // Downstream of the revived task only, in dependency order, so a task is
+  // judged after all of its upstream tasks were.
+  std::vector<bool> downstream(job.tasks.size(), false);
+  std::vector<int> stack(job.dag.dependents[revived.index]);
+  while (!stack.empty()) {
+    int i = stack.back();
+    stack.pop_back();
+    if (downstream[i]) continue;
+    downstream[i] = true;
+    for (int d : job.dag.dependents[i]) stack.push_back(d);
+  }
+  for (int i : job.dag.topo_order) {
+    TaskRt& dep = *job.tasks[i];
+    if (!downstream[i] || dep.rec.state != TaskState::kSkipped) continue;
+    // Another upstream task that failed still condemns it.
+    bool blocked = false;
+    dep.unmet_deps = 0;
+    for (int d : job.dag.deps[i]) {
+      TaskState s = job.tasks[d]->rec.state;
+      if (s == TaskState::kFailed || s == TaskState::kCancelled || s == TaskState::kSkipped) {
+        blocked = true;
+      }
+      if (s != TaskState::kSucceeded) ++dep.unmet_deps;
+    }
+    if (!blocked) SetTaskState(txn, dep, TaskState::kPending, "upstream dead letter requeued");
+  }
 }
 
 void Scheduler::Impl::Delete(const std::string& job_id, Reply<Status> done) {
@@ -187,10 +228,32 @@ void Scheduler::Impl::Delete(const std::string& job_id, Reply<Status> done) {
     if (!rec.ok()) return done(rec.status());
     if (!rec->has_value()) return done(NotFound("job " + job_id + " not found"));
   }
+  if (!deleting_.insert(job_id).second) return done(NotFound("job " + job_id + " not found"));
+  // Until the delete commits, the store still has the job: retry, requeue
+  // and cancel must not load it back (see deleting_).
+  ForgetJob(job_id);
   Txn txn;
   txn.batch().delete_jobs.push_back(job_id);
   txn.AfterCommit([this, job_id, done = std::move(done)] {
-    ForgetJob(job_id);
+    deleting_.erase(job_id);
+    done(Status::Ok());
+  });
+  Flush(txn);
+}
+
+void Scheduler::Impl::Purge(std::vector<std::string> job_ids, Reply<Status> done) {
+  Txn txn;
+  std::vector<std::string> purged;
+  for (std::string& id : job_ids) {
+    JobRt* job = FindJob(id);
+    // A job in memory is unfinished or was just retried: it is not expired.
+    if (job != nullptr || deleting_.count(id) != 0) continue;
+    deleting_.insert(id);
+    txn.batch().delete_jobs.push_back(id);
+    purged.push_back(std::move(id));
+  }
+  txn.AfterCommit([this, purged = std::move(purged), done = std::move(done)] {
+    for (const std::string& id : purged) deleting_.erase(id);
     done(Status::Ok());
   });
   Flush(txn);
@@ -257,7 +320,6 @@ Result<JobRt*> Scheduler::Impl::LoadJob(const store::JobRecord& rec) {
   }
   auto job = std::make_unique<JobRt>();
   job->rec = rec;
-  job->timeout_base = rec.created_at;
   job->spec = std::move(*spec);
   job->dag = std::move(*dag);
   for (store::TaskRecord& tr : tasks) {

@@ -36,8 +36,11 @@ Result<std::unique_ptr<DataDirLock>> DataDirLock::Acquire(const std::string& dir
 }
 
 DataDirLock::~DataDirLock() {
-  // Unlink before unlocking so a waiting successor never sees our stale pid.
-  ::unlink(path_.c_str());
+  // Empty the pid file while still holding the lock, and keep the file: an
+  // unlinked lock file lets two successors lock two different inodes.
+  if (::ftruncate(fd_, 0) != 0) {
+    // Nothing to do: a stale pid is harmless once the lock is released.
+  }
   ::close(fd_);
 }
 

@@ -15,7 +15,7 @@ class DataDirLock {
   // writes this process's pid into it. FailedPrecondition naming the holder's
   // pid when another process has it.
   static Result<std::unique_ptr<DataDirLock>> Acquire(const std::string& dir);
-  ~DataDirLock();  // removes the pid file and releases the lock
+  ~DataDirLock();  // empties the pid file and releases the lock
   DataDirLock(const DataDirLock&) = delete;
   DataDirLock& operator=(const DataDirLock&) = delete;
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <iostream>
 #include <thread>
@@ -16,6 +17,7 @@
 #include "common/ids.h"
 #include "common/units.h"
 #include "common/version.h"
+#include "logs/change_feed.h"
 #include "master/retention.h"
 #include "master/scheduler.h"
 #include "server/data_dir_lock.h"
@@ -39,6 +41,18 @@ T CallOnLoop(EventLoop& loop, Fn fn) {
   loop.Post([&] { fn([&p](T v) { p.set_value(std::move(v)); }); });
   return p.get_future().get();
 }
+
+// Runs a cleanup when the scope ends, however it ends.
+class ScopeExit {
+ public:
+  explicit ScopeExit(std::function<void()> fn) : fn_(std::move(fn)) {}
+  ~ScopeExit() { fn_(); }
+  ScopeExit(const ScopeExit&) = delete;
+  ScopeExit& operator=(const ScopeExit&) = delete;
+
+ private:
+  std::function<void()> fn_;
+};
 
 int Fail(const Status& s) {
   std::cerr << "pipegrid up: " << s.message() << "\n";
@@ -76,7 +90,11 @@ int RunUp(const UpOptions& options) {
   if (!store.ok()) return Fail(store.status());
 
   const Clock& clock = SystemClock::Instance();
+  // Before the committer, which publishes to it after every commit: live log
+  // and event followers wake on it.
+  logs::ChangeFeed changes;
   store::GroupCommitter committer(**store, clock);
+  committer.SetObserver([&changes](const store::Batch& committed) { changes.Publish(committed); });
   IdGenerator ids(clock);
   EventLoop loop(clock);
   master::SchedulerOptions sched_options;
@@ -95,6 +113,15 @@ int RunUp(const UpOptions& options) {
   if (!agent.ok()) return Fail(agent.status());
 
   loop.Start();
+  // Every way out from here, early failures included, stops the agent (whose
+  // reports go to the scheduler), then the loop, then the committer, while
+  // the scheduler they call into still exists. Idempotent: the normal path
+  // below has already done most of it.
+  ScopeExit teardown([&] {
+    (*agent)->Shutdown(Millis(0));
+    loop.Stop();
+    committer.Stop();
+  });
   Status recovered = CallOnLoop<Status>(loop, [&](auto reply) { reply(scheduler.Recover()); });
   if (!recovered.ok()) return Fail(recovered);
 
@@ -114,14 +141,23 @@ int RunUp(const UpOptions& options) {
   api_options.listen = options.http;
   api_options.max_body_bytes = options.max_body_bytes;
   api_options.log_dir = agent_options.log_dir;
-  auto api = api::ApiServer::Start(api_options, scheduler, **store, clock,
-                                   [&ready] { return ready.load(); });
+  api_options.influx_url = options.influx_url;
+  api_options.influx_token = options.influx_token;
+  api_options.influx_interval = options.influx_interval;
+  auto api = api::ApiServer::Start(
+      api_options, scheduler, **store, clock, [&ready] { return ready.load(); },
+      api::ApiFeeds{&changes, &committer});
   if (!api.ok()) return Fail(api.status());
 
   master::RetentionOptions retention_options;
   retention_options.retention = options.job_retention;
   retention_options.log_dir = agent_options.log_dir;
-  master::RetentionSweeper retention(**store, committer, clock, retention_options);
+  master::RetentionSweeper retention(
+      **store,
+      [&scheduler](std::vector<std::string> ids, std::function<void(Status)> done) {
+        scheduler.Purge(std::move(ids), std::move(done));
+      },
+      clock, retention_options);
   retention.Start();
 
   ready = true;
@@ -133,6 +169,14 @@ int RunUp(const UpOptions& options) {
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("shutting down signal={}", sig);
+  // A second signal means "now": the store is consistent at every commit, and
+  // the next start kills what this run leaves behind.
+  std::thread([signals] {
+    int again = 0;
+    sigwait(&signals, &again);
+    spdlog::warn("second signal during shutdown: exiting at once signal={}", again);
+    std::_Exit(1);
+  }).detach();
   // DESIGN §7: not ready and no new submits, running attempts interrupted,
   // the store flushed, exit 0.
   ready = false;

@@ -25,6 +25,11 @@ struct UpOptions {
   Millis cancel_grace{10'000};
   Millis worker_timeout{10'000};
   std::string log_level = "info";
+  // Optional push of the /metrics figures as InfluxDB line protocol
+  // (api::ApiOptions::influx_url); empty: none.
+  std::string influx_url;
+  std::string influx_token;
+  Millis influx_interval{10'000};
 };
 
 // Runs in the foreground until SIGTERM or SIGINT. Returns the exit code.

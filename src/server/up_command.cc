@@ -5,6 +5,7 @@
 #include "cli/flag_config.h"
 #include "common/units.h"
 #include "common/version.h"
+#include "server/certs_command.h"
 #include "server/up.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -21,6 +22,7 @@ struct UpFlags {
   std::string shutdown_grace = "10s";
   std::string cancel_grace = "10s";
   std::string worker_timeout = "10s";
+  std::string influx_interval = "10s";
 };
 
 Status Resolve(UpFlags& f) {
@@ -40,6 +42,10 @@ Status Resolve(UpFlags& f) {
   PG_RETURN_IF_ERROR(duration("shutdown-grace", f.shutdown_grace, f.options.shutdown_grace));
   PG_RETURN_IF_ERROR(duration("cancel-grace", f.cancel_grace, f.options.cancel_grace));
   PG_RETURN_IF_ERROR(duration("worker-timeout", f.worker_timeout, f.options.worker_timeout));
+  PG_RETURN_IF_ERROR(duration("influx-interval", f.influx_interval, f.options.influx_interval));
+  if (f.options.influx_interval <= Millis(0)) {
+    return InvalidArgument("--influx-interval must be positive");
+  }
   PG_RETURN_IF_ERROR(size("max-log-bytes", f.max_log_bytes, f.options.max_log_bytes));
   PG_RETURN_IF_ERROR(size("max-body-bytes", f.max_body_bytes, f.options.max_body_bytes));
   if (f.options.slots < -1) return InvalidArgument("--slots must not be negative");
@@ -83,6 +89,13 @@ void AddUp(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   up->add_option("--log-level", o.log_level, "trace|debug|info|warn|error")
       ->capture_default_str();
+  up->add_option("--influx-url", o.influx_url,
+                 "Also push the /metrics figures as InfluxDB line protocol to this URL: "
+                 "http://HOST:PORT/api/v2/write?org=O&bucket=B or http://HOST:PORT/write?db=D");
+  up->add_option("--influx-token", o.influx_token,
+                 "InfluxDB v2 API token (sent as \"Authorization: Token ...\")");
+  up->add_option("--influx-interval", flags->influx_interval, "How often to push to InfluxDB")
+      ->capture_default_str();
   cli::EnableEnvAndConfig(*up);
   up->callback([flags, &exit_code] {
     Status s = Resolve(*flags);
@@ -108,6 +121,7 @@ void AddVersion(CLI::App& app, int& exit_code) {
 
 void AddServerCommands(CLI::App& app, int& exit_code) {
   AddUp(app, exit_code);
+  AddCertsCommand(app, exit_code);
   AddVersion(app, exit_code);
 }
 

@@ -41,9 +41,21 @@ void GroupCommitter::Stop() {
   if (thread.joinable()) thread.join();
 }
 
-CommitStats GroupCommitter::stats() const {
+void GroupCommitter::SetObserver(Observer observer) {
+  auto shared = observer ? std::make_shared<const Observer>(std::move(observer)) : nullptr;
   std::lock_guard<std::mutex> lock(mu_);
-  return stats_;
+  observer_ = std::move(shared);
+}
+
+CommitStats GroupCommitter::stats() const {
+  CommitStats s;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    s = stats_;
+  }
+  s.seconds = seconds_.Snapshot();
+  s.merged = merged_.Snapshot();
+  return s;
 }
 
 void GroupCommitter::ThreadMain() {
@@ -64,13 +76,17 @@ void GroupCommitter::ThreadMain() {
     Status status = store_.Apply(merged);
     std::chrono::duration<double> elapsed = clock_.Monotonic() - start;
 
+    seconds_.Observe(elapsed.count());
+    merged_.Observe(static_cast<double>(group.size()));
     lock.lock();
     stats_.commits += 1;
     stats_.batches += group.size();
     stats_.commit_seconds += elapsed.count();
+    std::shared_ptr<const Observer> observer = observer_;
     lock.unlock();
     // In submission order, outside the lock so callbacks may Commit() again.
     for (auto& [batch, done] : group) done(status);
+    if (status.ok() && observer) (*observer)(merged);
     lock.lock();
   }
 }

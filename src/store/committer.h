@@ -5,11 +5,13 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/histogram.h"
 #include "store/store.h"
 
 namespace pipegrid::store {
@@ -38,17 +40,28 @@ struct CommitStats {
   uint64_t commits = 0;
   uint64_t batches = 0;        // batches merged into those commits
   double commit_seconds = 0;   // total time spent in Apply
+  HistogramSnapshot seconds;   // per commit: time spent in Apply
+  HistogramSnapshot merged;    // per commit: batches merged into it
 };
 
 // Owns a thread that merges pending batches into one Store::Apply.
 class GroupCommitter final : public Committer {
  public:
+  // Told of every successful commit, with the merged batch, on the
+  // committer's thread after the batches' `done` callbacks: live followers
+  // (logs::ChangeFeed) re-read the store then. Must be quick and must not
+  // block or call back into the committer.
+  using Observer = std::function<void(const Batch& committed)>;
+
   GroupCommitter(Store& store, const Clock& clock);
   ~GroupCommitter() override;  // Stop()
   void Commit(Batch batch, Done done) override;
   // Commits what is pending, then ends the thread. Idempotent. Commit() after
   // Stop() fails with Unavailable.
   void Stop();
+  // Thread-safe; replaces the previous observer. Commits already under way
+  // may still go to the previous one.
+  void SetObserver(Observer observer);
   CommitStats stats() const;
 
  private:
@@ -60,7 +73,11 @@ class GroupCommitter final : public Committer {
   std::condition_variable cv_;
   std::vector<std::pair<Batch, Done>> pending_;  // guarded by mu_
   bool stopping_ = false;                        // guarded by mu_
-  CommitStats stats_;                            // guarded by mu_
+  CommitStats stats_;                            // guarded by mu_ (not the histograms)
+  std::shared_ptr<const Observer> observer_;     // guarded by mu_
+  // Lock-free, so a scrape never waits on a commit in progress.
+  Histogram<buckets::kCommitSeconds> seconds_;
+  Histogram<buckets::kCommitBatches> merged_;
   std::thread thread_;
 };
 

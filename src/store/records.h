@@ -26,6 +26,8 @@ struct JobRecord {
   WallTime created_at{};
   std::optional<WallTime> started_at;
   std::optional<WallTime> finished_at;
+  // When spec.timeout runs out: submit + timeout, moved on retry and requeue.
+  std::optional<WallTime> deadline_at;
   bool operator==(const JobRecord&) const = default;
 };
 

@@ -131,6 +131,16 @@ Result<CleanupReport> KillLeftoverProcessGroups(const std::string& state_dir, co
     std::vector<Victim> victims;
     for (const AttemptRecord& r : records) {
       if (!r.boot_id.empty() && !boot_id.empty() && r.boot_id != boot_id) continue;
+      // Linux never hands out a pid still used as a process group id, so the
+      // group can only have been reused if its old members are all gone and a
+      // new leader took the number: a live process with pid == pgid whose
+      // start time differs from the recorded leader's means the group is not
+      // ours any more.
+      bool reused = false;
+      for (const ProcStat& p : procs) {
+        if (p.pid == r.pgid && p.starttime != r.leader_starttime) reused = true;
+      }
+      if (reused) continue;
       for (const ProcStat& p : procs) {
         if (p.pgrp != r.pgid || p.starttime < r.leader_starttime) continue;
         if (p.pid == self || p.state == 'Z') continue;

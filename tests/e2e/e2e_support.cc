@@ -132,7 +132,10 @@ Server::Server(const std::string& data_dir, std::vector<std::string> extra_args)
     line.append(buf, static_cast<size_t>(n));
   }
   auto pos = line.find("url=");
-  if (pos == std::string::npos) return;  // the test sees !ready()
+  if (pos == std::string::npos) {
+    ADD_FAILURE() << "pipegrid up printed no ready line: " << line;
+    return;
+  }
   auto end = line.find(' ', pos);
   url_ = line.substr(pos + 4, end - pos - 4);
   auto client = cli::HttpClient::Create(url_);

@@ -108,7 +108,8 @@ const TableSql& JobSql() {
   static const TableSql sql =
       MakeTableSql("jobs",
                    {"id", "name", "namespace", "external_id", "labels", "priority", "state",
-                    "reason", "spec_json", "created_at", "started_at", "finished_at"},
+                    "reason", "spec_json", "created_at", "started_at", "finished_at",
+                    "deadline_at"},
                    "id");
   return sql;
 }
@@ -163,7 +164,8 @@ Status BindJob(Statement& s, const JobRecord& j) {
   PG_RETURN_IF_ERROR(s.BindText(9, j.spec_json));
   PG_RETURN_IF_ERROR(s.BindTime(10, j.created_at));
   PG_RETURN_IF_ERROR(s.BindTime(11, j.started_at));
-  return s.BindTime(12, j.finished_at);
+  PG_RETURN_IF_ERROR(s.BindTime(12, j.finished_at));
+  return s.BindTime(13, j.deadline_at);
 }
 
 Result<JobRecord> ReadJob(const Statement& r) {
@@ -183,6 +185,7 @@ Result<JobRecord> ReadJob(const Statement& r) {
   j.created_at = FromUnixMillis(r.Int64(9));
   j.started_at = r.OptionalTime(10);
   j.finished_at = r.OptionalTime(11);
+  j.deadline_at = r.OptionalTime(12);
   return j;
 }
 

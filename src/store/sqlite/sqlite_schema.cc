@@ -112,7 +112,17 @@ ALTER TABLE attempts ADD COLUMN pgid INTEGER;
 ALTER TABLE tasks ADD COLUMN retry_at INTEGER;
 )sql"};
 
-constexpr std::array kMigrations = {kMigration1, kMigration2};
+// Version 3: a job's timeout deadline (it moves on retry and requeue, so it
+// cannot be derived from created_at after a restart), and indexes that let
+// /metrics count tasks and attempts by state and outcome from an index
+// instead of the tables.
+constexpr Migration kMigration3 = {3, R"sql(
+ALTER TABLE jobs ADD COLUMN deadline_at INTEGER;
+CREATE INDEX tasks_by_state ON tasks(state);
+CREATE INDEX attempts_by_outcome ON attempts(outcome);
+)sql"};
+
+constexpr std::array kMigrations = {kMigration1, kMigration2, kMigration3};
 
 constexpr bool NumberedInOrder() {
   for (size_t i = 0; i < kMigrations.size(); ++i) {

@@ -3,58 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <map>
-#include <regex>
-#include <set>
-#include <sstream>
 
 #include "common/states.h"
+#include "unit/api/exposition.h"
 
 namespace pipegrid::api {
 namespace {
 
-// A strict reader of the Prometheus text format 0.0.4: fails the test on any
-// line a scraper would reject, and returns the samples keyed by
-// `name{label="value",...}` as written.
-struct Exposition {
-  std::map<std::string, std::string> types;  // family -> counter|gauge
-  std::map<std::string, double> samples;
-};
+using ::pipegrid::api::testing::Exposition;
 
-Exposition Parse(const std::string& text) {
-  static const std::regex kHelp(R"(# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) \S.*)");
-  static const std::regex kType(R"(# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|untyped))");
-  static const std::regex kSample(
-      R"re(([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\[\\"n])*")(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\[\\"n])*")*\})? (-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?))re");
-  Exposition out;
-  EXPECT_FALSE(text.empty());
-  EXPECT_EQ(text.back(), '\n');
-  std::set<std::string> helped;
-  std::set<std::string> finished_families;  // families whose samples are over
-  std::string current;                      // family of the latest TYPE line
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::smatch m;
-    if (std::regex_match(line, m, kHelp)) {
-      EXPECT_TRUE(helped.insert(m[1]).second) << "second HELP for " << m[1];
-    } else if (std::regex_match(line, m, kType)) {
-      EXPECT_TRUE(helped.count(m[1])) << "TYPE before HELP for " << m[1];
-      EXPECT_TRUE(out.types.emplace(m[1], m[2]).second) << "second TYPE for " << m[1];
-      if (!current.empty()) finished_families.insert(current);
-      current = m[1];
-    } else if (std::regex_match(line, m, kSample)) {
-      std::string name = m[1];
-      EXPECT_EQ(name, current) << "sample outside its family: " << line;
-      EXPECT_FALSE(finished_families.count(name)) << "family split: " << line;
-      std::string series = line.substr(0, line.rfind(' '));
-      double value = std::stod(line.substr(line.rfind(' ') + 1));
-      EXPECT_TRUE(out.samples.emplace(series, value).second) << "duplicate series " << series;
-    } else {
-      ADD_FAILURE() << "not a valid exposition line: \"" << line << "\"";
-    }
-  }
-  return out;
-}
+Exposition Parse(const std::string& text) { return testing::ParseExposition(text); }
 
 TEST(MetricsTest, RendersEveryStateAndOutcomeWithZeros) {
   MetricsSnapshot s;
@@ -116,6 +74,95 @@ TEST(MetricsTest, HttpRequestsByRouteAndCodeWithEscapedLabels) {
             1);
   EXPECT_EQ(
       e.samples.at("pipegrid_http_requests_total{route=\"odd\\\"route\\\\\\n\",code=\"500\"}"), 2);
+}
+
+TEST(MetricsTest, HistogramsAreCumulativeWithInfSumAndCount) {
+  Histogram<buckets::kTaskSeconds> h;
+  h.Observe(0.05);  // le 0.1
+  h.Observe(0.1);   // le 0.1: bounds are inclusive
+  h.Observe(2);     // le 5
+  h.Observe(1e6);   // +Inf only
+  MetricsSnapshot s;
+  s.task_seconds["exit"] = h.Snapshot();
+  Exposition e = Parse(RenderMetrics(s));
+  EXPECT_EQ(e.types.at("pipegrid_task_duration_seconds"), "histogram");
+  const std::string exit = "outcome=\"exit\"";
+  EXPECT_EQ(e.At("pipegrid_task_duration_seconds_bucket{" + exit + ",le=\"0.1\"}"), 2);
+  EXPECT_EQ(e.At("pipegrid_task_duration_seconds_bucket{" + exit + ",le=\"1\"}"), 2);
+  EXPECT_EQ(e.At("pipegrid_task_duration_seconds_bucket{" + exit + ",le=\"5\"}"), 3);
+  EXPECT_EQ(e.At("pipegrid_task_duration_seconds_bucket{" + exit + ",le=\"10800\"}"), 3);
+  EXPECT_EQ(e.At("pipegrid_task_duration_seconds_bucket{" + exit + ",le=\"+Inf\"}"), 4);
+  EXPECT_EQ(e.At("pipegrid_task_duration_seconds_count{" + exit + "}"), 4);
+  EXPECT_DOUBLE_EQ(e.At("pipegrid_task_duration_seconds_sum{" + exit + "}"), 1000002.15);
+  // Every outcome has its series from the start, empty ones included.
+  for (Outcome o : kAllOutcomes) {
+    EXPECT_TRUE(e.samples.count("pipegrid_task_duration_seconds_count{outcome=\"" +
+                                std::string(Name(o)) + "\"}"))
+        << Name(o);
+  }
+  EXPECT_EQ(e.At("pipegrid_queue_wait_seconds_count"), 0);
+  EXPECT_EQ(e.At("pipegrid_queue_wait_seconds_bucket{le=\"0.005\"}"), 0);
+  EXPECT_EQ(e.At("pipegrid_store_commit_seconds_bucket{le=\"0.0005\"}"), 0);
+  EXPECT_EQ(e.At("pipegrid_store_commit_batches_bucket{le=\"512\"}"), 0);
+}
+
+TEST(MetricsTest, WorkersByEveryStateAndSlotsByWorker) {
+  MetricsSnapshot s;
+  s.workers_by_state = {{"READY", 2}};
+  s.worker_slots = {{"w1", 4, 1}, {"w2", 2, 2}};
+  s.ready = true;
+  s.dead_letters_now = 3;
+  s.http_latency = {{"/api/v1/jobs", Histogram<buckets::kHttpSeconds>().Snapshot()}};
+  Exposition e = Parse(RenderMetrics(s));
+  EXPECT_EQ(e.At("pipegrid_workers{state=\"READY\"}"), 2);
+  for (const char* state : {"DRAINING", "LOST", "GONE"}) {
+    EXPECT_EQ(e.At("pipegrid_workers{state=\"" + std::string(state) + "\"}"), 0);
+  }
+  EXPECT_EQ(e.At("pipegrid_worker_slots{worker=\"w1\"}"), 4);
+  EXPECT_EQ(e.At("pipegrid_worker_slots_free{worker=\"w1\"}"), 1);
+  EXPECT_EQ(e.At("pipegrid_worker_slots_free{worker=\"w2\"}"), 2);
+  EXPECT_EQ(e.At("pipegrid_ready"), 1);
+  EXPECT_EQ(e.At("pipegrid_dead_letters"), 3);
+  EXPECT_EQ(e.types.at("pipegrid_dead_letters"), "gauge");
+  EXPECT_EQ(e.types.at("pipegrid_dead_letters_total"), "counter");
+  EXPECT_EQ(e.At("pipegrid_http_request_duration_seconds_count{route=\"/api/v1/jobs\"}"), 0);
+}
+
+TEST(MetricsTest, InfluxLinesCarryTheSameFigures) {
+  MetricsSnapshot s;
+  s.jobs_by_state = {{"RUNNING", 2}};
+  s.submits = 5;
+  s.worker_slots = {{"w 1,a=b", 4, 1}};
+  Histogram<buckets::kQueueWaitSeconds> h;
+  h.Observe(0.2);
+  h.Observe(7);
+  s.queue_wait = h.Snapshot();
+  std::string lines = RenderInfluxLines(s);
+  auto has = [&](const std::string& line) {
+    EXPECT_NE(lines.find("\n" + line + "\n"), std::string::npos) << line << "\nin:\n" << lines;
+  };
+  has("pipegrid_jobs,state=RUNNING value=2");
+  has("pipegrid_jobs,state=FAILED value=0");
+  has("pipegrid_submits_total value=5");
+  has("pipegrid_worker_slots,worker=w\\ 1\\,a\\=b value=4");
+  has("pipegrid_queue_wait_seconds count=2,sum=7.2,0.005=0,0.01=0,0.05=0,0.1=0,0.5=1,1=1,5=1,"
+      "10=2,30=2,60=2,300=2,900=2,3600=2,+Inf=2");
+  has("pipegrid_ready value=0");
+  EXPECT_EQ(lines.rfind("pipegrid_jobs,state=PENDING value=0\n", 0), 0u);
+}
+
+TEST(RequestLatencyTest, ByRouteSorted) {
+  RequestLatency latency;
+  latency.Observe("/b", 0.002);
+  latency.Observe("/a", 20);
+  latency.Observe("/b", 0.5);
+  auto snap = latency.Snapshot();
+  ASSERT_EQ(snap.size(), 2u);
+  EXPECT_EQ(snap[0].first, "/a");
+  EXPECT_EQ(snap[0].second.count(), 1u);
+  EXPECT_EQ(snap[0].second.counts.back(), 1u);  // past the last bound
+  EXPECT_EQ(snap[1].first, "/b");
+  EXPECT_EQ(snap[1].second.count(), 2u);
 }
 
 TEST(MetricsTest, EscapeLabelValue) {

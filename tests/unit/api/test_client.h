@@ -3,13 +3,10 @@
 // test instead of hanging it; tests never wait on time otherwise.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
-#include <string>
-#include <string_view>
-
-#include <gtest/gtest.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -17,7 +14,11 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cstdint>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
 
 namespace pipegrid::api::testing {
 
@@ -57,9 +58,17 @@ class TestConnection {
 
   // Reads one response; on error the response is empty and `error` says why.
   ClientResponse Read(boost::system::error_code* error = nullptr) {
-    ClientResponse res;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     boost::system::error_code ec;
-    http::read(socket_, buffer_, res, ec);
+    while (!parser.is_done()) {
+      http::read_some(socket_, buffer_, parser, ec);
+      // With SO_RCVTIMEO set, Linux fails a blocked recv with EINTR when the
+      // process is stopped and continued (signal(7)), with nothing read.
+      if (ec == boost::asio::error::interrupted) continue;
+      if (ec) break;
+    }
+    ClientResponse res = ec ? ClientResponse{} : parser.release();
     if (error != nullptr) {
       *error = ec;
     } else {

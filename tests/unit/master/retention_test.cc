@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "store/committer.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/test_util.h"
 
@@ -42,7 +43,14 @@ TEST(RetentionTest, DeletesOnlyExpiredJobsWithTheirLogs) {
   options.retention = Millis(7LL * 24 * 3600 * 1000);
   options.batch_size = 100;
   options.log_dir = dir.Sub("logs");
-  RetentionSweeper sweeper(**store, committer, clock, options);
+  RetentionSweeper sweeper(
+      **store,
+      [&](std::vector<std::string> ids, std::function<void(Status)> done) {
+        store::Batch purge;
+        purge.delete_jobs = std::move(ids);
+        committer.Commit(std::move(purge), std::move(done));
+      },
+      clock, options);
   auto deleted = sweeper.SweepOnce();
   ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
   EXPECT_EQ(*deleted, 250);

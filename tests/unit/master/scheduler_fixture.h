@@ -30,6 +30,28 @@ class FakeWorker : public protocol::WorkerChannel {
   std::vector<std::string> released;
 };
 
+// Applies batches at once, or, while `held`, keeps them until ReleaseAll():
+// lets a test see what the scheduler says before its changes are durable.
+class GateCommitter : public store::Committer {
+ public:
+  explicit GateCommitter(store::Store& store) : store_(store) {}
+  void Commit(store::Batch batch, Done done) override {
+    if (!held) return done(store_.Apply(batch));
+    pending_.emplace_back(std::move(batch), std::move(done));
+  }
+  void ReleaseAll() {
+    held = false;
+    auto pending = std::move(pending_);
+    pending_.clear();
+    for (auto& [batch, done] : pending) done(store_.Apply(batch));
+  }
+  bool held = false;
+
+ private:
+  store::Store& store_;
+  std::vector<std::pair<store::Batch, Done>> pending_;
+};
+
 class SchedulerTest : public ::testing::Test {
  protected:
   void SetUp() override { Open(); }
@@ -39,7 +61,7 @@ class SchedulerTest : public ::testing::Test {
     auto store = store::OpenSqliteStore(dir_.Sub("pipegrid.db"));
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
-    committer_ = std::make_unique<store::InlineCommitter>(*store_);
+    committer_ = std::make_unique<GateCommitter>(*store_);
     loop_ = std::make_unique<EventLoop>(clock_);
     SchedulerOptions options;
     options.rng_seed = 42;
@@ -166,7 +188,7 @@ class SchedulerTest : public ::testing::Test {
   FakeClock clock_;
   IdGenerator ids_{clock_};
   std::unique_ptr<store::Store> store_;
-  std::unique_ptr<store::Committer> committer_;
+  std::unique_ptr<GateCommitter> committer_;
   std::unique_ptr<EventLoop> loop_;
   std::unique_ptr<Scheduler> scheduler_;
   FakeWorker worker_;

@@ -56,6 +56,7 @@ TEST(SqliteMigrationTest, UpgradeFromVersionOneKeepsRowsAndAddsColumns) {
     EXPECT_EQ(raw.Int("PRAGMA user_version"), SqliteSchemaVersion());
     EXPECT_TRUE(HasColumn(raw, "attempts", "pgid"));
     EXPECT_TRUE(HasColumn(raw, "tasks", "retry_at"));
+    EXPECT_TRUE(HasColumn(raw, "jobs", "deadline_at"));
   }
 
   // The old rows read back, with the new columns empty.
@@ -65,6 +66,7 @@ TEST(SqliteMigrationTest, UpgradeFromVersionOneKeepsRowsAndAddsColumns) {
   EXPECT_EQ((*job)->id, "j1");
   EXPECT_EQ((*job)->labels.at("team"), "data");
   EXPECT_EQ((*job)->started_at, At(2000));
+  EXPECT_EQ((*job)->deadline_at, std::nullopt);
   Result<std::vector<TaskRecord>> tasks = store.ListTasks("j1");
   ASSERT_THAT(tasks, IsOk());
   ASSERT_EQ(tasks->size(), 1u);

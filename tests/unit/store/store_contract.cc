@@ -18,7 +18,7 @@ void PrintTo(const JobRecord& j, std::ostream* os) {
       << " labels=" << ::testing::PrintToString(j.labels) << " prio=" << j.priority << " "
       << Name(j.state) << " reason=" << j.reason << " spec=" << j.spec_json
       << " created=" << T(j.created_at) << " started=" << T(j.started_at)
-      << " finished=" << T(j.finished_at) << "}";
+      << " finished=" << T(j.finished_at) << " deadline=" << T(j.deadline_at) << "}";
 }
 
 void PrintTo(const TaskRecord& t, std::ostream* os) {
@@ -89,6 +89,7 @@ JobRecord FullJob(const std::string& id) {
   j.created_at = At(1'700'000'000'001);
   j.started_at = At(1'700'000'000'002);
   j.finished_at = At(1'700'000'000'003);
+  j.deadline_at = At(1'700'000'003'600);
   return j;
 }
 

@@ -1,0 +1,7 @@
+// Entry point: mounts the single-page app into index.html's #app.
+import { mount } from 'svelte';
+
+import App from './App.svelte';
+import './app.css';
+
+mount(App, { target: document.getElementById('app') });
