@@ -252,6 +252,9 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(ApiOptions options,
   AddOpenApiRoute(router);
   AddUiRoutes(router);
   AddHealthRoutes(router, metrics);
+  for (const auto& [method, pattern] : router.Routes()) {
+    server->routes_.emplace_back(std::string(http::to_string(method)), pattern);
+  }
 
   HttpServerOptions http_options;
   http_options.listen = std::move(options.listen);

@@ -11,6 +11,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "api/router.h"
 #include "common/clock.h"
@@ -61,6 +63,9 @@ class ApiServer {
   ApiServer& operator=(const ApiServer&) = delete;
 
   uint16_t port() const;
+  // Every (method, pattern) served, as registered: what the OpenAPI document
+  // must describe (checked by a test).
+  const std::vector<std::pair<std::string, std::string>>& routes() const { return routes_; }
   // Idempotent; stops the metrics push, ends every stream, joins the HTTP
   // threads and closes every connection. Answers the scheduler gives
   // afterwards are dropped.
@@ -72,6 +77,7 @@ class ApiServer {
   std::unique_ptr<logs::LogWatcher> watcher_;
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<InfluxPusher> influx_;
+  std::vector<std::pair<std::string, std::string>> routes_;
 };
 
 // What the live-follow routes need; see FollowSources' users below.

@@ -165,25 +165,12 @@ std::string InfluxEscape(std::string_view text, bool escape_equals) {
   return out;
 }
 
-// Dead letters now: the Store has no count query, so page through the list.
-Result<int64_t> CountDeadLetters(store::Store& store) {
-  int64_t total = 0;
-  store::DeadLetterFilter filter;
-  filter.limit = 1000;
-  for (;;) {
-    PG_ASSIGN_OR_RETURN(std::vector<store::DeadLetterRecord> page, store.ListDeadLetters(filter));
-    total += static_cast<int64_t>(page.size());
-    if (static_cast<int>(page.size()) < filter.limit) return total;
-    filter.after = page.back().task_id;
-  }
-}
-
 Result<MetricsSnapshot> GatherLocal(const MetricsSources& src) {
   MetricsSnapshot s;
   PG_ASSIGN_OR_RETURN(s.jobs_by_state, src.store.CountJobsByState());
   PG_ASSIGN_OR_RETURN(s.tasks_by_state, src.store.CountTasksByState());
   PG_ASSIGN_OR_RETURN(s.attempts_by_outcome, src.store.CountAttemptsByOutcome());
-  PG_ASSIGN_OR_RETURN(s.dead_letters_now, CountDeadLetters(src.store));
+  PG_ASSIGN_OR_RETURN(s.dead_letters_now, src.store.CountDeadLetters());
   const master::SchedulerCounters& c = src.counters;
   s.submits = c.submits.load(std::memory_order_relaxed);
   s.attempts_started = c.attempts_started.load(std::memory_order_relaxed);

@@ -22,6 +22,7 @@ json Nullable(json schema) {
 
 json String() { return {{"type", "string"}}; }
 json Integer() { return {{"type", "integer"}}; }
+json Boolean() { return {{"type", "boolean"}}; }
 json Time() { return {{"type", "string"}, {"format", "date-time"}}; }
 json StringMap() { return {{"type", "object"}, {"additionalProperties", String()}}; }
 
@@ -167,7 +168,11 @@ json Paths() {
   auto events = [&](bool of_job) {
     json params = Paging();
     params.push_back(Param("since", "query", "Only events after this sequence number", Integer()));
-    params.push_back(Param("follow", "query", "Stream (later release)"));
+    params.push_back(Param("follow", "query",
+                           "true: stream as Server-Sent Events (id = seq, event = type, "
+                           "data = Event), resumable with Last-Event-ID or since; a job's "
+                           "stream ends once the job is finished",
+                           Boolean()));
     if (of_job) params.push_back(id);
     return Op(of_job ? "One job's event history, oldest first" : "Event history, oldest first",
               std::move(params),
@@ -216,10 +221,18 @@ json Paths() {
          Op("An attempt's output (stdout and stderr merged)",
             json::array({id, Param("task", "path", "Task name, percent-encoded"),
                          Param("attempt", "query", "Attempt number (default: latest)", Integer()),
-                         Param("follow", "query", "Stream (later release)")}),
+                         Param("follow", "query",
+                               "true: stream new output until the task is finished, across "
+                               "retries (chunked text; with Accept: text/event-stream, SSE "
+                               "events log, attempt, end; Last-Event-ID resumes; 204 when "
+                               "nothing is left to send)",
+                               Boolean())}),
             Responses({{"200",
                         {{"description", "The log"},
-                         {"content", {{"text/plain", {{"schema", String()}}}}}}}},
+                         {"content",
+                          {{"text/plain", {{"schema", String()}}},
+                           {"text/event-stream", {{"schema", String()}}}}}}},
+                       {"204", {{"description", "A resumed stream with nothing left"}}}},
                       {"400", "404"}))}}},
       {p + "/jobs/{id}/events", {{"get", events(true)}}},
       {p + "/events", {{"get", events(false)}}},

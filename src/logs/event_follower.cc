@@ -1,5 +1,7 @@
 #include "logs/event_follower.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "logs/sse.h"
@@ -52,14 +54,11 @@ Piece EventFollower::Next() {
 }
 
 Status EventFollower::SkipHistory() {
-  // The Store has no "latest seq" query: page to the end (retention bounds it).
-  for (;;) {
-    store::EventFilter filter{options_.job_id, since_, 1000};
-    PG_ASSIGN_OR_RETURN(std::vector<store::EventRecord> page, store_.ListEvents(filter));
-    if (page.empty()) return Status::Ok();
-    since_ = page.back().seq;
-    if (static_cast<int>(page.size()) < filter.limit) return Status::Ok();
-  }
+  // Only events after the newest committed one; a job's follower filters by
+  // job when it reads, so the global position is right for it too.
+  PG_ASSIGN_OR_RETURN(int64_t last, store_.LastEventSeq());
+  since_ = std::max(since_, last);
+  return Status::Ok();
 }
 
 }  // namespace pipegrid::logs

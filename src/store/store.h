@@ -72,6 +72,11 @@ class Store {
   [[nodiscard]] virtual Result<std::map<std::string, int64_t>> CountJobsByState() = 0;
   [[nodiscard]] virtual Result<std::map<std::string, int64_t>> CountTasksByState() = 0;
   [[nodiscard]] virtual Result<std::map<std::string, int64_t>> CountAttemptsByOutcome() = 0;
+  // Dead letters now (all namespaces).
+  [[nodiscard]] virtual Result<int64_t> CountDeadLetters() = 0;
+  // The highest event seq committed so far; 0 when there is none. A follower
+  // that wants only new events starts after it.
+  [[nodiscard]] virtual Result<int64_t> LastEventSeq() = 0;
 };
 
 }  // namespace pipegrid::store

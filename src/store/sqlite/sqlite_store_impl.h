@@ -38,6 +38,8 @@ class SqliteStore final : public Store {
   Result<std::map<std::string, int64_t>> CountJobsByState() override;
   Result<std::map<std::string, int64_t>> CountTasksByState() override;
   Result<std::map<std::string, int64_t>> CountAttemptsByOutcome() override;
+  Result<int64_t> CountDeadLetters() override;
+  Result<int64_t> LastEventSeq() override;
 
  private:
   // The writes of Apply, inside its transaction (sqlite_store_write.cc).

@@ -233,4 +233,15 @@ Result<std::map<std::string, int64_t>> SqliteStore::CountAttemptsByOutcome() {
                  kAllOutcomes);
 }
 
+Result<int64_t> SqliteStore::CountDeadLetters() {
+  ReadPool::Lease conn = readers_.Acquire();
+  return conn->QueryInt("SELECT COUNT(*) FROM dead_letters");
+}
+
+Result<int64_t> SqliteStore::LastEventSeq() {
+  // The rowid's maximum is read from the end of its b-tree: no scan.
+  ReadPool::Lease conn = readers_.Acquire();
+  return conn->QueryInt("SELECT COALESCE(MAX(seq), 0) FROM events");
+}
+
 }  // namespace pipegrid::store::sqlite

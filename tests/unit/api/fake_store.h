@@ -159,6 +159,18 @@ class FakeStore final : public store::Store {
     return out;
   }
 
+  Result<int64_t> CountDeadLetters() override {
+    std::lock_guard lock(mu_);
+    if (!fail_.ok()) return fail_;
+    return static_cast<int64_t>(dead_letters_.size());
+  }
+
+  Result<int64_t> LastEventSeq() override {
+    std::lock_guard lock(mu_);
+    if (!fail_.ok()) return fail_;
+    return events_.empty() ? int64_t{0} : events_.back().seq;
+  }
+
   Result<std::map<std::string, int64_t>> CountAttemptsByOutcome() override {
     std::lock_guard lock(mu_);
     if (!fail_.ok()) return fail_;

@@ -108,6 +108,8 @@ class ControlledStore final : public Store {
   Result<std::map<std::string, int64_t>> CountAttemptsByOutcome() override {
     return inner_.CountAttemptsByOutcome();
   }
+  Result<int64_t> CountDeadLetters() override { return inner_.CountDeadLetters(); }
+  Result<int64_t> LastEventSeq() override { return inner_.LastEventSeq(); }
 
  private:
   Store& inner_;

@@ -168,6 +168,13 @@ TEST_P(StoreContractTest, EventSeqIncreasesAcrossBatchesAndSinceFilters) {
   ASSERT_EQ(limited->size(), 3u);
   EXPECT_EQ((*limited)[0], (*all)[2]);
   EXPECT_THAT(*store_->ListEvents({.since = all->back().seq}), IsEmpty());
+  EXPECT_EQ(*store_->LastEventSeq(), all->back().seq);
+}
+
+TEST_P(StoreContractTest, LastEventSeqIsZeroOnAnEmptyStore) {
+  Result<int64_t> last = store_->LastEventSeq();
+  ASSERT_THAT(last, IsOk());
+  EXPECT_EQ(*last, 0);
 }
 
 TEST_P(StoreContractTest, EventSeqIsNotReusedAfterDeletion) {
@@ -211,11 +218,13 @@ TEST_P(StoreContractTest, DeadLettersListByNamespaceWithPaging) {
   EXPECT_THAT(task_ids({.namespace_ = "team-a", .limit = 2}), ElementsAre("t1", "t2"));
   EXPECT_THAT(task_ids({.namespace_ = "team-a", .limit = 2, .after = "t2"}), ElementsAre("t3"));
   EXPECT_THAT(task_ids({.namespace_ = "other"}), ElementsAre("t4"));
+  EXPECT_EQ(*store_->CountDeadLetters(), 4);
 
   Batch requeue;
   requeue.delete_dead_letters = {"t2"};
   MustApply(requeue);
   EXPECT_THAT(task_ids({}), ElementsAre("t1", "t3", "t4"));
+  EXPECT_EQ(*store_->CountDeadLetters(), 3);
 }
 
 TEST_P(StoreContractTest, CountsCoverEveryStateIncludingZeros) {
