@@ -80,22 +80,5 @@ class ApiServer {
   std::vector<std::pair<std::string, std::string>> routes_;
 };
 
-// What the live-follow routes need; see FollowSources' users below.
-struct FollowSources {
-  logs::ChangeFeed* changes = nullptr;  // null: follow=true answers what exists now
-  logs::LogWatcher* watcher = nullptr;  // null: followed output arrives with commits
-  Millis heartbeat{15'000};             // SSE keepalive interval
-};
-
-// The log and event routes of routes.h, with live follow (DESIGN §5):
-// - logs?follow=true streams the task's output until it is finished, across
-//   retries, as chunked text or (Accept: text/event-stream) SSE; see
-//   logs::LogFollower;
-// - events?follow=true streams events as SSE, resumable with Last-Event-ID or
-//   since=; see logs::EventFollower.
-// routes.h's overloads are these with FollowSources{} (they belong there;
-// routes.h is shared, so they wait here for its next change).
-void AddLogRoutes(Router& router, store::Store& store, std::string log_dir, FollowSources live);
-void AddEventRoutes(Router& router, store::Store& store, FollowSources live);
 
 }  // namespace pipegrid::api

@@ -106,10 +106,6 @@ void Serve(store::Store& store, const FollowSources& live, const Request& reques
 
 }  // namespace
 
-void AddEventRoutes(Router& router, store::Store& store) {
-  AddEventRoutes(router, store, FollowSources{});
-}
-
 void AddEventRoutes(Router& router, store::Store& store, FollowSources live) {
   const std::string prefix = kApiPrefix;
   router.Add(

@@ -8,13 +8,6 @@
 
 namespace pipegrid::api {
 
-void AddHealthRoutes(Router& router, HealthContext context) {
-  MetricsSources sources{
-      context.store, context.counters, std::move(context.ready), std::move(context.stats), nullptr,
-      nullptr,       nullptr};
-  AddHealthRoutes(router, std::move(sources));
-}
-
 void AddHealthRoutes(Router& router, MetricsSources sources) {
   auto s = std::make_shared<const MetricsSources>(std::move(sources));
 

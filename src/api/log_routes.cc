@@ -143,10 +143,6 @@ void FollowTaskLog(store::Store& store, const std::string& log_dir, const Follow
 
 }  // namespace
 
-void AddLogRoutes(Router& router, store::Store& store, std::string log_dir) {
-  AddLogRoutes(router, store, std::move(log_dir), FollowSources{});
-}
-
 void AddLogRoutes(Router& router, store::Store& store, std::string log_dir, FollowSources live) {
   router.Add(http::verb::get, std::string(kApiPrefix) + "/jobs/{id}/tasks/{task}/logs",
              [&store, log_dir = std::move(log_dir), live](const Request& request, Responder r) {

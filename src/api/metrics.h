@@ -109,8 +109,7 @@ std::string RenderInfluxLines(const MetricsSnapshot& snapshot);
 // Escapes a label value: backslash, double quote and newline.
 std::string EscapeLabelValue(const std::string& value);
 
-// GET /healthz, /readyz and /metrics from `sources` (routes.h's
-// AddHealthRoutes is this with the HealthContext's sources).
+// GET /healthz, /readyz and /metrics from `sources`.
 void AddHealthRoutes(Router& router, MetricsSources sources);
 
 }  // namespace pipegrid::api

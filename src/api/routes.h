@@ -16,24 +16,42 @@
 
 #include "api/request_stats.h"
 #include "api/router.h"
+#include "common/clock.h"
 #include "master/scheduler.h"
 #include "store/store.h"
 
+namespace pipegrid::logs {
+class ChangeFeed;
+class LogWatcher;
+}  // namespace pipegrid::logs
+
 namespace pipegrid::api {
+
+// What the live-follow routes need. Without them, follow=true answers what
+// exists now.
+struct FollowSources {
+  logs::ChangeFeed* changes = nullptr;  // null: follow=true answers what exists now
+  logs::LogWatcher* watcher = nullptr;  // null: followed output arrives with commits
+  Millis heartbeat{15'000};             // SSE keepalive interval
+};
 
 inline constexpr const char* kApiPrefix = "/api/v1";
 
 // GET /jobs, /jobs/{id}, /jobs/by-external-id/{externalId}.
 void AddJobReadRoutes(Router& router, store::Store& store);
 
-// GET /jobs/{id}/events, /events.
-void AddEventRoutes(Router& router, store::Store& store);
+// GET /jobs/{id}/events, /events; follow=true streams them as SSE, resumable
+// with Last-Event-ID or since= (logs::EventFollower).
+void AddEventRoutes(Router& router, store::Store& store, FollowSources live = {});
 
 // GET /deadletters.
 void AddDeadLetterReadRoutes(Router& router, store::Store& store);
 
-// GET /jobs/{id}/tasks/{task}/logs, from the files under `log_dir`.
-void AddLogRoutes(Router& router, store::Store& store, std::string log_dir);
+// GET /jobs/{id}/tasks/{task}/logs, from the files under `log_dir`;
+// follow=true streams the task's output until it is finished, across retries,
+// as chunked text or (Accept: text/event-stream) SSE (logs::LogFollower).
+void AddLogRoutes(Router& router, store::Store& store, std::string log_dir,
+                  FollowSources live = {});
 
 // POST /jobs; DELETE /jobs/{id} (then removes <log_dir>/<id>);
 // POST /jobs/{id}/cancel, /kill, /retry; POST /deadletters/{taskId}/requeue;
@@ -41,15 +59,7 @@ void AddLogRoutes(Router& router, store::Store& store, std::string log_dir);
 void AddCommandRoutes(Router& router, master::Scheduler& scheduler, store::Store& store,
                       std::string log_dir);
 
-struct HealthContext {
-  store::Store& store;
-  const master::SchedulerCounters& counters;
-  std::function<bool()> ready;  // called from HTTP threads: must be thread-safe
-  std::shared_ptr<RequestStats> stats;
-};
-
-// At the root, unversioned: GET /healthz, /readyz, /metrics and /.
-void AddHealthRoutes(Router& router, HealthContext context);
+// GET /healthz, /readyz and /metrics: AddHealthRoutes in api/metrics.h.
 
 // GET /api/v1/openapi.json.
 void AddOpenApiRoute(Router& router);

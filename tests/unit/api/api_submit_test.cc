@@ -2,6 +2,7 @@
 // through ApiServer with a real scheduler and store.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include "api/metrics.h"
 #include "api/routes.h"
 
 #include <filesystem>
@@ -126,8 +127,8 @@ TEST_F(ApiServerTest, OpenApiDescribesEveryRoute) {
   AddEventRoutes(router, *store_);
   AddDeadLetterReadRoutes(router, *store_);
   AddOpenApiRoute(router);
-  AddHealthRoutes(router, HealthContext{*store_, scheduler_->counters(), [] { return true; },
-                                        std::make_shared<RequestStats>()});
+  AddHealthRoutes(router, MetricsSources{*store_, scheduler_->counters(), [] { return true; },
+                                          std::make_shared<RequestStats>()});
   json doc = Json(Get("/api/v1/openapi.json"));
   for (const auto& [method, pattern] : router.Routes()) {
     std::string verb(http::to_string(method));

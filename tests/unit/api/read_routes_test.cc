@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "api/http_server.h"
+#include "api/metrics.h"
 #include "api/routes.h"
 #include "common/time_format.h"
 #include "support/test_util.h"
@@ -94,7 +95,7 @@ class ReadRoutesTest : public ::testing::Test {
     AddDeadLetterReadRoutes(router, store_);
     AddLogRoutes(router, store_, dir_.path().string());
     AddHealthRoutes(router,
-                    HealthContext{store_, counters_, [this] { return ready_.load(); }, stats_});
+                    MetricsSources{store_, counters_, [this] { return ready_.load(); }, stats_});
     AddOpenApiRoute(router);
     routes_ = router.Routes();
     auto server = HttpServer::Start({}, std::move(router), clock_, stats_);
