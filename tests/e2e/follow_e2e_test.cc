@@ -15,6 +15,7 @@
 #include <fstream>
 
 #include "e2e_support.h"
+#include "support/fifo_gate.h"
 #include "unit/api/recording_server.h"
 #include "unit/api/stream_client.h"
 
@@ -33,26 +34,7 @@ std::string WriteSpec(const TempDir& dir, const std::string& command) {
   return path;
 }
 
-// A FIFO the task blocks on (`read x < PATH`) until Open() writes a line.
-class Gate {
- public:
-  explicit Gate(std::string path) : path_(std::move(path)) {
-    EXPECT_EQ(::mkfifo(path_.c_str(), 0600), 0);
-  }
-  ~Gate() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  const std::string& path() const { return path_; }
-  void Open() {
-    fd_ = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);  // never blocks on a FIFO
-    ASSERT_GE(fd_, 0);
-    ASSERT_EQ(::write(fd_, "go\n", 3), 3);
-  }
-
- private:
-  std::string path_;
-  int fd_ = -1;
-};
+using Gate = pipegrid::testing::FifoGate;
 
 // `pipegrid ARGS...` in the background; Finish() collects its output and
 // exit code.

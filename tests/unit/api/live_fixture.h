@@ -20,6 +20,7 @@
 #include "logs/change_feed.h"
 #include "store/committer.h"
 #include "store/sqlite/sqlite_store.h"
+#include "support/fifo_gate.h"
 #include "support/test_util.h"
 #include "unit/api/stream_client.h"
 #include "unit/api/test_client.h"
@@ -110,29 +111,7 @@ class LiveApiTest : public ::testing::Test {
     return Json(res).value("id", "");
   }
 
-  // A FIFO a task blocks on (`read x < GATE`) until Open() writes to it: the
-  // test decides when the task may go on, with nothing polled on either side.
-  class Gate {
-   public:
-    explicit Gate(std::string path) : path_(std::move(path)) {
-      EXPECT_EQ(::mkfifo(path_.c_str(), 0600), 0);
-    }
-    ~Gate() {
-      if (fd_ >= 0) ::close(fd_);
-    }
-    const std::string& path() const { return path_; }
-    // O_RDWR never blocks on a FIFO; held open until the end so the line
-    // stays readable even if the task opens the FIFO only later.
-    void Open() {
-      fd_ = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
-      ASSERT_GE(fd_, 0);
-      ASSERT_EQ(::write(fd_, "go\n", 3), 3);
-    }
-
-   private:
-    std::string path_;
-    int fd_ = -1;
-  };
+  using Gate = pipegrid::testing::FifoGate;
 
   std::string JobStateOf(const std::string& id) {
     return Json(testing::Get(port(), "/api/v1/jobs/" + id)).value("state", "");
