@@ -20,7 +20,6 @@ void Scheduler::Impl::Cancel(const std::string& job_id, bool kill, Reply<Status>
   Txn txn;
   StopJob(txn, *job, kill ? Outcome::kKilled : Outcome::kCancelled, JobState::kCancelled,
           kill ? "killed" : "cancelled", kill ? Millis(0) : options_.cancel_grace);
-  Dispatch(txn);  // freed nothing yet, but a finished job releases its queue entries
   txn.AfterCommit([done = std::move(done)] { done(Status::Ok()); });
   Flush(txn);
 }
@@ -185,6 +184,5 @@ std::vector<WorkerInfo> Scheduler::Impl::ListWorkers() const {
   return out;
 }
 
-int Scheduler::Impl::CountRunning() const { return static_cast<int>(attempts_.size()); }
 
 }  // namespace pipegrid::master

@@ -101,7 +101,6 @@ class Scheduler::Impl {
   Result<JobRt*> LoadJob(const store::JobRecord& rec);
   JobRt& AddJob(std::unique_ptr<JobRt> job);
   void ForgetJob(const std::string& id);  // after a finished job's commit
-  int CountRunning() const;
   void UpdateQueueGauge();
 
   EventLoop& loop_;
