@@ -76,6 +76,14 @@ class WorkerChannel {
   virtual void Stop(StopRequest msg) = 0;
   // The job is finished: its workspaces may go (unless kept).
   virtual void ReleaseJob(const std::string& job_id) = 0;
+  // The master drains the worker (POST /workers/{name}/drain): it should
+  // stop taking work, finish what it runs (within its own drain grace, then
+  // hand the rest back as `interrupted`) and deregister.
+  virtual void Drain() {}
+  // The master has dropped this session (lease lost, replaced by a newer
+  // session of the same worker): end it. The master no longer uses the
+  // channel after this call.
+  virtual void Close(const std::string& reason) { (void)reason; }
 };
 
 }  // namespace pipegrid::protocol

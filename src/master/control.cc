@@ -55,11 +55,7 @@ void Scheduler::Impl::StopJob(Txn& txn, JobRt& job, Outcome outcome, JobState fi
       case TaskState::kAssigned:
       case TaskState::kRunning: {
         task.stop_sent = true;
-        protocol::StopRequest req{task.attempt->id, outcome, grace};
-        txn.AfterCommit([this, worker = task.attempt->worker, req] {
-          auto it = workers_.find(worker);
-          if (it != workers_.end() && it->second.channel != nullptr) it->second.channel->Stop(req);
-        });
+        SendStop(txn, task.attempt->worker, {task.attempt->id, outcome, grace});
         break;
       }
       default:
@@ -86,21 +82,32 @@ void Scheduler::Impl::OnJobTimeout(const std::string& job_id) {
   Flush(txn);
 }
 
-void Scheduler::Impl::Shutdown(Millis grace, Reply<Status> done) {
+void Scheduler::Impl::Shutdown(Millis grace, Reply<Status> done, bool interrupt_attempts) {
   shutting_down_ = true;
   Txn txn;
-  for (auto& [id, task] : attempts_) {
-    if (task->stop_sent) continue;
-    task->stop_sent = true;
-    protocol::StopRequest req{id, Outcome::kInterrupted, grace};
-    txn.AfterCommit([this, worker = task->attempt->worker, req] {
-      auto it = workers_.find(worker);
-      if (it != workers_.end() && it->second.channel != nullptr) it->second.channel->Stop(req);
-    });
+  if (interrupt_attempts) {
+    for (auto& [id, task] : attempts_) {
+      if (task->stop_sent) continue;
+      task->stop_sent = true;
+      SendStop(txn, task->attempt->worker, {id, Outcome::kInterrupted, grace});
+    }
+    shutdown_waiters_.push_back(std::move(done));
+  } else {
+    // Remote attempts outlive this process; an empty commit orders the reply
+    // after every earlier one.
+    txn.AfterCommit([done = std::move(done)] { done(Status::Ok()); });
   }
-  shutdown_waiters_.push_back(std::move(done));
   Flush(txn);
   MaybeFinishShutdown();
+}
+
+void Scheduler::Impl::SendStop(Txn& txn, const std::string& worker, protocol::StopRequest req) {
+  // Looked up again once durable: the worker may have gone meanwhile. A
+  // disconnected worker hears of the stop when it comes back (Reconcile).
+  txn.AfterCommit([this, worker, req] {
+    auto it = workers_.find(worker);
+    if (it != workers_.end() && it->second.channel != nullptr) it->second.channel->Stop(req);
+  });
 }
 
 void Scheduler::Impl::MaybeFinishShutdown() {
@@ -113,76 +120,5 @@ void Scheduler::Impl::MaybeFinishShutdown() {
   shutdown_waiters_.clear();
   Flush(txn);
 }
-
-void Scheduler::Impl::RegisterWorker(WorkerRegistration reg, protocol::WorkerChannel* channel,
-                                     Reply<Status> done) {
-  if (reg.slots < 0) return done(InvalidArgument("slots must not be negative"));
-  WorkerRt w;
-  w.info.name = reg.name;
-  w.info.state = WorkerState::kReady;
-  w.info.labels = std::move(reg.labels);
-  w.info.labels["pipegrid.io/worker"] = reg.name;
-  if (!reg.zone.empty()) w.info.labels["pipegrid.io/zone"] = reg.zone;
-  w.info.slots = reg.slots;
-  w.info.slots_free = reg.slots;
-  w.info.cpu = reg.cpu;
-  w.info.memory = reg.memory;
-  w.info.version = reg.version;
-  w.info.last_heartbeat_at = loop_.clock().Wall();
-  w.zone = reg.zone;
-  w.channel = channel;
-  w.cpu_free = reg.cpu;
-  w.memory_free = reg.memory;
-  if (workers_.count(reg.name) != 0) DeregisterWorker(reg.name);
-  workers_[reg.name] = std::move(w);
-  spdlog::info("worker registered worker={} slots={}", reg.name, reg.slots);
-  Txn txn;
-  Dispatch(txn);
-  txn.AfterCommit([done = std::move(done)] { done(Status::Ok()); });
-  Flush(txn);
-}
-
-void Scheduler::Impl::DeregisterWorker(const std::string& name) {
-  auto it = workers_.find(name);
-  if (it == workers_.end()) return;
-  std::set<std::string> running = std::move(it->second.attempts);
-  it->second.attempts.clear();
-  it->second.channel = nullptr;
-  it->second.info.state = WorkerState::kGone;
-  it->second.info.slots_free = 0;
-  Txn txn;
-  for (const std::string& attempt_id : running) {
-    auto a = attempts_.find(attempt_id);
-    if (a == attempts_.end()) continue;
-    TaskRt& task = *a->second;
-    attempts_.erase(a);
-    protocol::AttemptFinished lost{attempt_id, Outcome::kLost, std::nullopt, std::nullopt,
-                                   "worker " + name + " left", loop_.clock().Wall()};
-    EndAttempt(txn, task, lost);
-  }
-  Dispatch(txn);
-  Flush(txn);
-  MaybeFinishShutdown();
-}
-
-void Scheduler::Impl::DrainWorker(const std::string& name, Reply<Status> done) {
-  auto it = workers_.find(name);
-  if (it == workers_.end() || it->second.info.state == WorkerState::kGone) {
-    return done(NotFound("worker " + name + " not found"));
-  }
-  // Placement takes only READY workers; what runs there finishes undisturbed.
-  if (it->second.info.state == WorkerState::kReady) {
-    it->second.info.state = WorkerState::kDraining;
-    spdlog::info("worker draining worker={}", name);
-  }
-  done(Status::Ok());
-}
-
-std::vector<WorkerInfo> Scheduler::Impl::ListWorkers() const {
-  std::vector<WorkerInfo> out;
-  for (const auto& [name, w] : workers_) out.push_back(w.info);
-  return out;
-}
-
 
 }  // namespace pipegrid::master

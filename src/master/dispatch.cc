@@ -48,7 +48,9 @@ void Scheduler::Impl::Dispatch(Txn& txn) {
   if (shutting_down_) return;
   int free_slots = 0;
   for (const auto& [name, w] : workers_) {
-    if (w.info.state == WorkerState::kReady) free_slots += w.info.slots_free;
+    if (w.info.state == WorkerState::kReady && w.channel != nullptr) {
+      free_slots += std::max(0, w.info.slots_free);
+    }
   }
   // A task no worker can take (selector, resources) stays queued without
   // blocking the tasks behind it.
@@ -88,14 +90,32 @@ std::string Scheduler::Impl::WhyNoWorkerFits(const TaskRt& task) const {
                      spec.cpu, spec.memory);
 }
 
+int Scheduler::Impl::RunningOfJob(const WorkerRt& w, const JobRt& job) const {
+  int n = 0;
+  for (const std::string& attempt_id : w.attempts) {
+    auto it = attempts_.find(attempt_id);
+    if (it != attempts_.end() && it->second->job == &job) ++n;
+  }
+  return n;
+}
+
 WorkerRt* Scheduler::Impl::PickWorker(const TaskRt& task) {
   const spec::Task& spec = task.spec();
   WorkerRt* best = nullptr;
+  int best_same_job = 0;
   for (auto& [name, w] : workers_) {
-    if (w.info.state != WorkerState::kReady || w.info.slots_free <= 0) continue;
+    if (w.info.state != WorkerState::kReady || w.channel == nullptr || w.info.slots_free <= 0) {
+      continue;
+    }
     if (!LabelsMatch(w, spec) || !ResourcesFit(w, spec)) continue;
-    // Most free slots first: spreads load over the fleet.
-    if (best == nullptr || w.info.slots_free > best->info.slots_free) best = &w;
+    // spread: the worker running the fewest of this job's attempts first.
+    int same_job = spec.spread ? RunningOfJob(w, *task.job) : 0;
+    // Then the most free slots: spreads load over the fleet.
+    if (best == nullptr || same_job < best_same_job ||
+        (same_job == best_same_job && w.info.slots_free > best->info.slots_free)) {
+      best = &w;
+      best_same_job = same_job;
+    }
   }
   return best;
 }

@@ -88,14 +88,18 @@ void Scheduler::Impl::OnStarted(const protocol::AttemptStarted& msg) {
   TaskRt& task = *it->second;
   if (task.rec.state != TaskState::kAssigned) return;  // a repeated report
   Txn txn;
-  task.attempt->started_at = msg.started_at;
-  task.attempt->pgid = msg.pgid;
+  MarkStarted(txn, task, msg.pgid, msg.started_at);
+  Flush(txn);
+}
+
+void Scheduler::Impl::MarkStarted(Txn& txn, TaskRt& task, int64_t pgid, WallTime started_at) {
+  task.attempt->started_at = started_at;
+  task.attempt->pgid = pgid;
   txn.TouchAttempt(task);
   SetTaskState(txn, task, TaskState::kRunning, "");
   JobRt& job = *task.job;
   // The reason is kept: it carries a pending stop (see JobRt::stopping).
   if (job.rec.state == JobState::kPending) SetJobState(txn, job, JobState::kRunning, job.rec.reason);
-  Flush(txn);
 }
 
 void Scheduler::Impl::OnFinished(const protocol::AttemptFinished& msg) {
@@ -104,6 +108,7 @@ void Scheduler::Impl::OnFinished(const protocol::AttemptFinished& msg) {
   if (it == attempts_.end()) {
     // Fencing: each task records exactly one outcome per attempt, and only
     // the current attempt may record one.
+    counters_.stale_results.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("result refused: attempt is not current attempt={} outcome={}", msg.attempt_id,
                  Name(msg.outcome));
     return;
@@ -148,7 +153,7 @@ void Scheduler::Impl::EndAttempt(Txn& txn, TaskRt& task, const protocol::Attempt
       if (job.stopping) {
         SetTaskState(txn, task, TaskState::kCancelled, job.rec.reason);
       } else {
-        MakeReady(txn, task, "interrupted by shutdown; queued again");
+        MakeReady(txn, task, fmt::format("attempt {} interrupted ({}); queued again", number, why));
       }
       break;
     case Outcome::kLost:

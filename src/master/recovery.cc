@@ -28,7 +28,7 @@ Status Scheduler::Impl::Recover() {
   // Ids are time-ordered: this restores first-come-first-served among equals.
   std::sort(recs.begin(), recs.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   Txn txn;
-  size_t requeued = 0;
+  size_t awaiting = 0;
   for (const store::JobRecord& rec : recs) {
     PG_ASSIGN_OR_RETURN(JobRt * job, LoadJob(rec));
     // First the stop that was under way: its unstarted tasks end CANCELLED and
@@ -45,13 +45,14 @@ Status Scheduler::Impl::Recover() {
         case TaskState::kAssigned:
         case TaskState::kRunning:
           if (task.attempt) {
-            // The embedded worker died with the process and its leftover
-            // process groups were killed before this runs: the attempt is lost.
-            protocol::AttemptFinished lost{task.attempt->id, Outcome::kLost, std::nullopt,
-                                           std::nullopt, "pipegrid restarted",
-                                           loop_.clock().Wall()};
-            EndAttempt(txn, task, lost);
-            ++requeued;
+            // Its worker may still run it (a remote worker outlives the
+            // master): it waits for the worker to report back, and ends
+            // `lost` if it does not within the worker timeout. The embedded
+            // worker of `up` died with the process and comes back with
+            // nothing, which ends these attempts at once.
+            attempts_[task.attempt->id] = &task;
+            AwaitWorker(task.attempt->worker).attempts.insert(task.attempt->id);
+            ++awaiting;
           } else {
             MakeReady(txn, task, "recovered without an attempt");
           }
@@ -74,9 +75,10 @@ Status Scheduler::Impl::Recover() {
     MaybeFinishJob(txn, *job);
     if (!IsFinished(job->rec.state)) ArmJobTimeout(*job);
   }
-  spdlog::info("recovered jobs={} lost_attempts={} queued={}", recs.size(), requeued,
+  spdlog::info("recovered jobs={} attempts_awaiting_workers={} queued={}", recs.size(), awaiting,
                queue_.size());
   Flush(txn);
+  ArmLeaseSweep();
   return Status::Ok();
 }
 

@@ -67,7 +67,11 @@ struct QueueKey {
 struct WorkerRt {
   WorkerInfo info;
   std::string zone;
-  protocol::WorkerChannel* channel = nullptr;
+  std::string instance_id;
+  uint64_t session = 0;  // the live session; 0: none (lost, gone, not back yet)
+  protocol::WorkerChannel* channel = nullptr;  // set while connected
+  MonoTime lease_until{};  // LOST after this, unless a heartbeat renews it
+  MonoTime gone_at{};      // GONE since (listed for a while)
   double cpu_free = 0;
   int64_t memory_free = 0;
   std::set<std::string> attempts;  // running attempt ids

@@ -52,19 +52,43 @@ void Scheduler::ListWorkers(Reply<std::vector<WorkerInfo>> done) {
   loop_.Post([this, d = std::move(done)] { d(impl_->ListWorkers()); });
 }
 
-void Scheduler::Shutdown(Millis grace, Reply<Status> done) {
-  loop_.Post([this, grace, d = std::move(done)]() mutable { impl_->Shutdown(grace, std::move(d)); });
+void Scheduler::Shutdown(Millis grace, Reply<Status> done, bool interrupt_attempts) {
+  loop_.Post([this, grace, d = std::move(done), interrupt_attempts]() mutable {
+    impl_->Shutdown(grace, std::move(d), interrupt_attempts);
+  });
+}
+
+void Scheduler::ConnectWorker(WorkerRegistration reg, protocol::WorkerChannel* channel,
+                              Reply<Result<WorkerSession>> done) {
+  loop_.Post([this, r = std::move(reg), channel, d = std::move(done)]() mutable {
+    impl_->ConnectWorker(std::move(r), channel, std::move(d));
+  });
 }
 
 void Scheduler::RegisterWorker(WorkerRegistration reg, protocol::WorkerChannel* channel,
                                Reply<Status> done) {
-  loop_.Post([this, r = std::move(reg), channel, d = std::move(done)]() mutable {
-    impl_->RegisterWorker(std::move(r), channel, std::move(d));
+  ConnectWorker(std::move(reg), channel,
+                [d = std::move(done)](Result<WorkerSession> s) { d(s.status()); });
+}
+
+void Scheduler::WorkerHeartbeat(const std::string& name, uint64_t session) {
+  loop_.Post([this, name, session] { impl_->WorkerHeartbeat(name, session); });
+}
+
+void Scheduler::WorkerDraining(const std::string& name, uint64_t session) {
+  loop_.Post([this, name, session] { impl_->WorkerDraining(name, session); });
+}
+
+void Scheduler::DisconnectWorker(const std::string& name, uint64_t session, Reply<Status> done) {
+  loop_.Post([this, name, session, d = std::move(done)]() mutable {
+    impl_->DisconnectWorker(name, session, std::move(d));
   });
 }
 
-void Scheduler::DeregisterWorker(const std::string& name) {
-  loop_.Post([this, name] { impl_->DeregisterWorker(name); });
+void Scheduler::DeregisterWorker(const std::string& name, uint64_t session, Reply<Status> done) {
+  loop_.Post([this, name, session, d = std::move(done)]() mutable {
+    impl_->DeregisterWorker(name, session, std::move(d));
+  });
 }
 
 void Scheduler::DrainWorker(const std::string& name, Reply<Status> done) {

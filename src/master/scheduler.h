@@ -35,6 +35,12 @@ namespace pipegrid::master {
 struct SchedulerOptions {
   Millis cancel_grace{10'000};  // SIGTERM -> SIGKILL on cancel
   uint64_t rng_seed = 0;        // jitter; 0: random
+  // A worker silent this long is LOST and its attempts end `lost` (DESIGN
+  // §4). Also how long attempts found running at Recover() wait for their
+  // worker to come back and report them.
+  Millis worker_timeout{10'000};
+  // A GONE worker is listed this long after it left (DESIGN §3).
+  Millis gone_retention{3'600'000};
 };
 
 struct SubmitResult {
@@ -52,16 +58,52 @@ struct WorkerInfo {
   int64_t memory = 0;
   std::string version;
   WallTime last_heartbeat_at{};
+  // False between a broken stream and the worker's return (or its lease
+  // running out): nothing is assigned to it meanwhile.
+  bool connected = false;
+  int running = 0;  // attempts it holds
+};
+
+// An attempt a (re)connecting worker still runs.
+struct RunningAttemptReport {
+  std::string attempt_id;
+  int64_t pgid = 0;
+  WallTime started_at{};
 };
 
 struct WorkerRegistration {
   std::string name;
+  // Kept in the worker's work dir: the same machine coming back has the same
+  // one (DESIGN §7, issue 4 item 4). Empty: the registration of an embedded
+  // or test worker that never reconnects.
+  std::string instance_id;
   std::map<std::string, std::string> labels;
   std::string zone;
   int slots = 1;
   double cpu = 0;
   int64_t memory = 0;
   std::string version;
+  // What it still runs from an earlier session, and results it holds that
+  // may not have reached the master (sent while the stream broke).
+  std::vector<RunningAttemptReport> running;
+  std::vector<protocol::AttemptFinished> finished;
+};
+
+// An attempt the master lets a reconnecting worker keep running.
+struct AdoptedAttempt {
+  std::string attempt_id;
+  std::string job_id;
+  std::string task_name;
+  int attempt_number = 0;
+};
+
+// The answer to a registration: the worker's session.
+struct WorkerSession {
+  uint64_t id = 0;  // names the session in later calls; stale sessions are ignored
+  std::vector<AdoptedAttempt> adopt;
+  std::vector<std::string> kill;  // reported running but no longer wanted
+  Millis lease{0};
+  Millis heartbeat_interval{0};
 };
 
 // QUEUED -> ASSIGNED waits, for pipegrid_queue_wait_seconds. Remembers when
@@ -96,6 +138,8 @@ struct SchedulerCounters {
   std::atomic<uint64_t> retries{0};
   std::atomic<uint64_t> dead_letters{0};
   std::atomic<int64_t> queue_depth{0};
+  std::atomic<uint64_t> stale_results{0};  // refused by fencing
+  std::atomic<uint64_t> workers_lost{0};
   // Attempt start -> finish (attempts that started), by outcome in the order
   // of kAllOutcomes.
   std::array<Histogram<buckets::kTaskSeconds>, kAllOutcomes.size()> task_seconds;
@@ -128,14 +172,40 @@ class Scheduler : public protocol::MasterChannel {
   void RequeueDeadLetter(const std::string& task_id, Reply<Status> done);
   void ListWorkers(Reply<std::vector<WorkerInfo>> done);
   // Stops accepting submits (Unavailable), stops every running attempt with
-  // outcome `interrupted` and answers once they are all recorded.
-  void Shutdown(Millis grace, Reply<Status> done);
+  // outcome `interrupted` and answers once they are all recorded. With
+  // interrupt_attempts false (a master restarting under remote workers) the
+  // attempts keep running and are adopted by the next master.
+  void Shutdown(Millis grace, Reply<Status> done, bool interrupt_attempts = true);
 
-  // Workers. The channel must outlive the registration (until Deregister).
+  // Workers (DESIGN §4, issue 4). A channel stays in use from its
+  // registration until DisconnectWorker's or DeregisterWorker's reply, or
+  // until the scheduler calls its Close() (lease lost, replaced by a newer
+  // session of the same worker): its owner keeps it alive until then.
+  //
+  // Registers a worker session. The same name with another instance id while
+  // the old one is live: FailedPrecondition. Otherwise it replaces any old
+  // session of the name and reconciles attempts: reported results are
+  // recorded (fenced), running attempts that are still current are adopted,
+  // the rest are to be killed, and attempts the worker held but no longer
+  // reports end `lost` (or are queued again unharmed if they never started).
+  void ConnectWorker(WorkerRegistration reg, protocol::WorkerChannel* channel,
+                     Reply<Result<WorkerSession>> done);
+  // ConnectWorker for a worker with no history (tests, simple embeddings).
   void RegisterWorker(WorkerRegistration reg, protocol::WorkerChannel* channel,
                       Reply<Status> done);
-  void DeregisterWorker(const std::string& name);
-  // No new attempts go to the worker; running ones finish. NotFound if unknown.
+  // Renews the session's lease.
+  void WorkerHeartbeat(const std::string& name, uint64_t session);
+  // The worker itself stops taking work (SIGTERM): DRAINING.
+  void WorkerDraining(const std::string& name, uint64_t session);
+  // The session's stream ended without a Deregister: nothing more is
+  // assigned to it; its attempts stay its own until its lease runs out.
+  void DisconnectWorker(const std::string& name, uint64_t session, Reply<Status> done);
+  // Graceful leave: GONE; attempts it still held end `lost`. session 0: any.
+  void DeregisterWorker(const std::string& name, uint64_t session = 0,
+                        Reply<Status> done = nullptr);
+  // No new attempts go to the worker; it is asked to finish what it runs
+  // (within its drain grace, then hand the rest back) and leave. NotFound if
+  // unknown.
   void DrainWorker(const std::string& name, Reply<Status> done);
 
   // protocol::MasterChannel: reports from workers (thread-safe).

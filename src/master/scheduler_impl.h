@@ -35,10 +35,15 @@ class Scheduler::Impl {
 
   // control.cc
   void Cancel(const std::string& job_id, bool kill, Reply<Status> done);
-  void Shutdown(Millis grace, Reply<Status> done);
-  void RegisterWorker(WorkerRegistration reg, protocol::WorkerChannel* channel,
-                      Reply<Status> done);
-  void DeregisterWorker(const std::string& name);
+  void Shutdown(Millis grace, Reply<Status> done, bool interrupt_attempts);
+
+  // fleet.cc
+  void ConnectWorker(WorkerRegistration reg, protocol::WorkerChannel* channel,
+                     Reply<Result<WorkerSession>> done);
+  void WorkerHeartbeat(const std::string& name, uint64_t session);
+  void WorkerDraining(const std::string& name, uint64_t session);
+  void DisconnectWorker(const std::string& name, uint64_t session, Reply<Status> done);
+  void DeregisterWorker(const std::string& name, uint64_t session, Reply<Status> done);
   void DrainWorker(const std::string& name, Reply<Status> done);
   std::vector<WorkerInfo> ListWorkers() const;
 
@@ -58,6 +63,8 @@ class Scheduler::Impl {
   // Ends the task's current attempt with `outcome` and decides what follows:
   // success, retry, requeue, dead letter or cancellation.
   void EndAttempt(Txn& txn, TaskRt& task, const protocol::AttemptFinished& msg);
+  // ASSIGNED -> RUNNING: the worker reports the attempt's processes exist.
+  void MarkStarted(Txn& txn, TaskRt& task, int64_t pgid, WallTime started_at);
   void OnTaskSucceeded(Txn& txn, TaskRt& task);
   void OnTaskFailedForGood(Txn& txn, TaskRt& task, Outcome outcome, const std::string& reason);
   void ScheduleRetry(Txn& txn, TaskRt& task, const std::string& reason);
@@ -78,6 +85,7 @@ class Scheduler::Impl {
   void Dequeue(TaskRt& task);
   void Dispatch(Txn& txn);
   WorkerRt* PickWorker(const TaskRt& task);
+  int RunningOfJob(const WorkerRt& w, const JobRt& job) const;
   // Why no registered worker could ever run the task ("" if one could).
   std::string WhyNoWorkerFits(const TaskRt& task) const;
   void StartAttempt(Txn& txn, TaskRt& task, WorkerRt& worker);
@@ -92,6 +100,24 @@ class Scheduler::Impl {
   void ArmJobTimeout(JobRt& job);
   void OnJobTimeout(const std::string& job_id);
   void MaybeFinishShutdown();
+  // Asks the attempt's worker to stop it, once the txn is durable.
+  void SendStop(Txn& txn, const std::string& worker, protocol::StopRequest req);
+
+  // --- fleet (fleet.cc) ---
+  // Settles what a (re)connecting worker reports against what the master
+  // believes it holds; fills the session's adopt and kill lists.
+  void Reconcile(Txn& txn, WorkerRt& w, const WorkerRegistration& reg, WorkerSession& session);
+  // Ends every attempt the worker holds with `outcome`.
+  void EndWorkerAttempts(Txn& txn, WorkerRt& w, Outcome outcome, const std::string& reason);
+  // The attempt's worker no longer runs it: lost if it started, queued again
+  // unharmed if the assignment never reached the worker.
+  void EndVanishedAttempt(Txn& txn, TaskRt& task, const std::string& reason);
+  // Placeholder for a worker named by attempts found running at Recover():
+  // not connected, holding them until it reports back or its lease ends.
+  WorkerRt& AwaitWorker(const std::string& name);
+  void ArmLeaseSweep();
+  void SweepLeases();
+  Millis HeartbeatInterval() const;
 
   // --- store and memory ---
   // Commits the message's changes, then runs its effects on the loop.
@@ -118,6 +144,8 @@ class Scheduler::Impl {
   std::unordered_map<std::string, TaskRt*> tasks_by_id_;
   std::set<QueueKey> queue_;
   std::map<std::string, WorkerRt> workers_;
+  uint64_t next_session_ = 1;
+  EventLoop::TimerId lease_timer_ = 0;
   uint64_t next_job_order_ = 1;
 
   // Jobs whose delete is committing: the store still has them, but retry,

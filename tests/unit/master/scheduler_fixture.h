@@ -23,11 +23,15 @@ class FakeWorker : public protocol::WorkerChannel {
   void Assign(protocol::Assignment msg) override { assigned.push_back(std::move(msg)); }
   void Stop(protocol::StopRequest msg) override { stops.push_back(msg); }
   void ReleaseJob(const std::string& job_id) override { released.push_back(job_id); }
+  void Drain() override { ++drains; }
+  void Close(const std::string& reason) override { closed.push_back(reason); }
 
   // Assignments not yet answered with Finished by the test.
   std::vector<protocol::Assignment> assigned;
   std::vector<protocol::StopRequest> stops;
   std::vector<std::string> released;
+  int drains = 0;
+  std::vector<std::string> closed;
 };
 
 // Applies batches at once, or, while `held`, keeps them until ReleaseAll():
@@ -63,10 +67,7 @@ class SchedulerTest : public ::testing::Test {
     store_ = std::move(*store);
     committer_ = std::make_unique<GateCommitter>(*store_);
     loop_ = std::make_unique<EventLoop>(clock_);
-    SchedulerOptions options;
-    options.rng_seed = 42;
-    options.cancel_grace = Millis(3000);
-    scheduler_ = std::make_unique<Scheduler>(*loop_, *store_, *committer_, ids_, options);
+    scheduler_ = std::make_unique<Scheduler>(*loop_, *store_, *committer_, ids_, options_);
   }
   void Close() {
     scheduler_.reset();
@@ -85,6 +86,16 @@ class SchedulerTest : public ::testing::Test {
   }
 
   void Run() { loop_->RunPending(); }
+
+  static SchedulerOptions DefaultOptions() {
+    SchedulerOptions options;
+    options.rng_seed = 42;
+    options.cancel_grace = Millis(3000);
+    // No leases: most tests move the fake clock far ahead without heartbeats.
+    // Lease tests set options_.worker_timeout before Open().
+    options.worker_timeout = Millis(0);
+    return options;
+  }
 
   void AddWorker(const std::string& name, int slots,
                  std::map<std::string, std::string> labels = {}, FakeWorker* worker = nullptr) {
@@ -186,6 +197,7 @@ class SchedulerTest : public ::testing::Test {
 
   pipegrid::testing::TempDir dir_;
   FakeClock clock_;
+  SchedulerOptions options_ = DefaultOptions();
   IdGenerator ids_{clock_};
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<GateCommitter> committer_;
