@@ -9,7 +9,7 @@ JOBS ?= $(shell nproc)
 EXAMPLE ?= examples/diamond.yaml
 PIPEGRID := $(BUILD_DIR)/pipegrid
 
-.PHONY: all deps build test run stop bench clean
+.PHONY: all deps build test run stop bench bench-distributed clean
 
 all: build
 
@@ -38,6 +38,11 @@ stop:
 bench: build
 	@scripts/install-deps.sh bench
 	bench/foundation.sh "$(PIPEGRID)"
+
+# Master + workers on loopback: dispatch vs up, worker-loss recovery, worker RSS.
+bench-distributed: build
+	@scripts/install-deps.sh bench
+	bench/distributed.sh "$(PIPEGRID)"
 
 clean:
 	rm -rf $(BUILD_DIR)

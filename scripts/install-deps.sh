@@ -13,7 +13,7 @@ packages=(
 # Extra groups, by argument: `bench` adds the tools the benchmarks compare with.
 for extra in "$@"; do
   case "$extra" in
-    bench) packages+=(hyperfine) ;;
+    bench) packages+=(hyperfine jq curl) ;;
     *) echo "install-deps: unknown group $extra" >&2; exit 64 ;;
   esac
 done

@@ -109,7 +109,9 @@ json WorkerJson(const master::WorkerInfo& w) {
           {"cpu", w.cpu},
           {"memory", w.memory},
           {"version", w.version},
-          {"lastHeartbeatAt", FormatTime(w.last_heartbeat_at)}};
+          {"lastHeartbeatAt", FormatTime(w.last_heartbeat_at)},
+          {"connected", w.connected},
+          {"running", w.running}};
 }
 
 json DeadLetterJson(const store::DeadLetterRecord& d) {

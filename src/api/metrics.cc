@@ -70,6 +70,12 @@ std::vector<Family> Families(const MetricsSnapshot& s) {
                One(static_cast<double>(s.dead_letters))});
   f.push_back({"pipegrid_dead_letters", "gauge", "Tasks in the dead-letter list now.",
                One(static_cast<double>(s.dead_letters_now))});
+  f.push_back({"pipegrid_stale_results_total", "counter",
+               "Results of attempts no longer current, refused (fencing).",
+               One(static_cast<double>(s.stale_results))});
+  f.push_back({"pipegrid_workers_lost_total", "counter",
+               "Workers declared LOST (silent past --worker-timeout) since the master started.",
+               One(static_cast<double>(s.workers_lost))});
   f.push_back({"pipegrid_queue_depth", "gauge", "Tasks queued and waiting for a worker slot.",
                One(static_cast<double>(s.queue_depth))});
 
@@ -176,6 +182,8 @@ Result<MetricsSnapshot> GatherLocal(const MetricsSources& src) {
   s.attempts_started = c.attempts_started.load(std::memory_order_relaxed);
   s.retries = c.retries.load(std::memory_order_relaxed);
   s.dead_letters = c.dead_letters.load(std::memory_order_relaxed);
+  s.stale_results = c.stale_results.load(std::memory_order_relaxed);
+  s.workers_lost = c.workers_lost.load(std::memory_order_relaxed);
   s.queue_depth = c.queue_depth.load(std::memory_order_relaxed);
   for (size_t i = 0; i < kAllOutcomes.size(); ++i) {
     s.task_seconds[std::string(Name(kAllOutcomes[i]))] = c.task_seconds[i].Snapshot();

@@ -62,6 +62,8 @@ struct MetricsSnapshot {
   uint64_t attempts_started = 0;
   uint64_t retries = 0;
   uint64_t dead_letters = 0;
+  uint64_t stale_results = 0;  // refused by fencing
+  uint64_t workers_lost = 0;
   int64_t queue_depth = 0;
   std::map<std::string, HistogramSnapshot> task_seconds;  // by outcome name; missing: empty
   HistogramSnapshot queue_wait = EmptySnapshot<buckets::kQueueWaitSeconds>();

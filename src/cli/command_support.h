@@ -19,6 +19,7 @@ using EnvPtr = std::shared_ptr<const ClientEnv>;
 void AddSubmitCommand(CLI::App& app, int& exit_code, const EnvPtr& env);
 void AddJobCommands(CLI::App& app, int& exit_code, const EnvPtr& env);
 void AddFleetCommands(CLI::App& app, int& exit_code, const EnvPtr& env);
+void AddRunCommand(CLI::App& app, int& exit_code, const EnvPtr& env);
 
 // "/api/v1/jobs/<id>" with the id percent-encoded.
 std::string JobPath(std::string_view job_id);

@@ -17,6 +17,7 @@ void AddClientCommands(CLI::App& app, int& exit_code, ClientEnv env) {
   AddSubmitCommand(app, exit_code, shared_env);
   AddJobCommands(app, exit_code, shared_env);
   AddFleetCommands(app, exit_code, shared_env);
+  AddRunCommand(app, exit_code, shared_env);
 }
 
 std::string JobPath(std::string_view job_id) { return "/api/v1/jobs/" + UrlEncode(job_id); }

@@ -8,18 +8,11 @@
 
 #include "cli/command_support.h"
 #include "cli/exit_codes.h"
+#include "cli/job_wait.h"
 #include "common/states.h"
 
 namespace pipegrid::cli {
 namespace {
-
-// `submit --wait` polls quickly at first, so short jobs report promptly, and
-// backs off so long ones cost the server one request a second.
-constexpr Millis kFirstPollDelay{100};
-constexpr Millis kMaxPollDelay{1000};
-// Polling rides out a restarting master (DESIGN §4: state is durable) for
-// about this many polls before giving up.
-constexpr int kMaxPollFailures = 10;
 
 struct SubmitArgs {
   ClientFlags flags;
@@ -83,10 +76,12 @@ void PrintOutcome(const Session& s, const Json& job) {
 
 // Polls the job until it is finished; returns the exit code of its state.
 int WaitForJob(const Session& s, Json job) {
-  const std::string target = JobPath(FieldText(job, "id"));
   ProgressLineWriter progress(s.env());
-  Millis delay = kFirstPollDelay;
-  int failures = 0;
+  // The line is redrawn before every sleep, and ended before an error is
+  // told so that the error starts a line of its own.
+  JobPoller poller(s, FieldText(job, "id"),
+                   {.before_sleep = [&progress, &job] { progress.Draw(job); },
+                    .before_report = [&progress] { progress.Finish(); }});
   while (true) {
     std::optional<JobState> state = ParseJobState(FieldText(job, "state"));
     if (state && IsFinished(*state)) {
@@ -95,26 +90,12 @@ int WaitForJob(const Session& s, Json job) {
       PrintOutcome(s, job);
       return ExitCodeForJobState(*state);
     }
-    progress.Draw(job);
-    s.env().sleep(delay);
-    delay = std::min(delay * 2, kMaxPollDelay);
-
-    Result<HttpResponse> response = s.http().Get(target);
-    int code = response.ok() ? ExitCodeForHttpStatus(response->status) : kExitUnavailable;
-    if (code == kExitUnavailable && ++failures < kMaxPollFailures) continue;
-    if (code != kExitOk) {
-      progress.Finish();
-      if (!response.ok()) return ReportStatus(s.env(), response.status());
-      s.err() << FormatApiError(*response) << "\n";
-      return code;
-    }
-    auto parsed = ParseBody(s, *response, target);
-    if (auto* failed = std::get_if<CallFailed>(&parsed)) {
+    auto next = poller.Next();
+    if (auto* failed = std::get_if<CallFailed>(&next)) {
       progress.Finish();
       return failed->exit_code;
     }
-    failures = 0;
-    job = std::move(std::get<Json>(parsed));
+    job = std::move(std::get<Json>(next));
   }
 }
 
@@ -125,15 +106,10 @@ int Submit(SubmitArgs& args, const ClientEnv& env) {
   if (auto* failed = std::get_if<CallFailed>(&session)) return failed->exit_code;
   const Session& s = std::get<Session>(session);
 
-  const std::string target = "/api/v1/jobs" + Query().Add("namespace", args.flags.ns()).str();
-  auto response = s.Call("POST", target, *spec, ContentTypeFor(args.file));
-  if (auto* failed = std::get_if<CallFailed>(&response)) return failed->exit_code;
-  auto parsed = ParseBody(s, std::get<HttpResponse>(response), target);
-  if (auto* failed = std::get_if<CallFailed>(&parsed)) return failed->exit_code;
-  Json& job = std::get<Json>(parsed);
-  std::string id = FieldText(job, "id");
-  if (id.empty()) return s.BadAnswer(target, "the job has no id");
-  s.out() << id << "\n" << std::flush;
+  auto posted = PostJob(s, args.flags.ns(), *spec, ContentTypeFor(args.file));
+  if (auto* failed = std::get_if<CallFailed>(&posted)) return failed->exit_code;
+  Json& job = std::get<Json>(posted);
+  s.out() << FieldText(job, "id") << "\n" << std::flush;
   if (!args.wait) return kExitOk;
   return WaitForJob(s, std::move(job));
 }

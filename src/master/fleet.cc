@@ -56,7 +56,7 @@ void Scheduler::Impl::ConnectWorker(WorkerRegistration reg, protocol::WorkerChan
   }
   WorkerRt& w = workers_[reg.name];
   w.info.name = reg.name;
-  w.info.state = WorkerState::kReady;
+  w.info.state = reg.draining ? WorkerState::kDraining : WorkerState::kReady;
   w.info.labels = std::move(reg.labels);
   w.info.labels[kWorkerLabel] = reg.name;
   if (!reg.zone.empty()) w.info.labels[kZoneLabel] = reg.zone;

@@ -87,6 +87,7 @@ struct WorkerRegistration {
   // may not have reached the master (sent while the stream broke).
   std::vector<RunningAttemptReport> running;
   std::vector<protocol::AttemptFinished> finished;
+  bool draining = false;  // it came back mid-drain: DRAINING at once
 };
 
 // An attempt the master lets a reconnecting worker keep running.

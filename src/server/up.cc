@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/api_server.h"
+#include "api/grpc_server.h"
 #include "common/event_loop.h"
 #include "common/ids.h"
 #include "common/units.h"
@@ -24,6 +25,7 @@
 #include "store/committer.h"
 #include "store/sqlite/sqlite_store.h"
 #include "worker/agent.h"
+#include "worker/remote/worker_client.h"
 
 namespace pipegrid::server {
 namespace {
@@ -54,8 +56,8 @@ class ScopeExit {
   std::function<void()> fn_;
 };
 
-int Fail(const Status& s) {
-  std::cerr << "pipegrid up: " << s.message() << "\n";
+int Fail(const std::string& command, const Status& s) {
+  std::cerr << "pipegrid " << command << ": " << s.message() << "\n";
   return 1;
 }
 
@@ -73,21 +75,22 @@ int RunUp(const UpOptions& options) {
 
   spdlog::set_default_logger(spdlog::stderr_color_mt("pipegrid"));
   spdlog::set_level(spdlog::level::from_str(options.log_level));
+  auto fail = [&](const Status& s) { return Fail(options.command, s); };
 
   std::error_code ec;
   std::string data_dir = std::filesystem::absolute(options.data_dir, ec).lexically_normal().string();
   if (!data_dir.empty() && data_dir.back() == '/') data_dir.pop_back();
   auto lock = DataDirLock::Acquire(data_dir);
-  if (!lock.ok()) return Fail(lock.status());
+  if (!lock.ok()) return fail(lock.status());
 
   store::SqliteOptions store_options;
   if (options.sync == "full") {
     store_options.sync = store::SyncMode::kFull;
   } else if (options.sync != "normal") {
-    return Fail(InvalidArgument("--sync must be normal or full"));
+    return fail(InvalidArgument("--sync must be normal or full"));
   }
   auto store = store::OpenSqliteStore(data_dir + "/pipegrid.db", store_options);
-  if (!store.ok()) return Fail(store.status());
+  if (!store.ok()) return fail(store.status());
 
   const Clock& clock = SystemClock::Instance();
   // Before the committer, which publishes to it after every commit: live log
@@ -99,59 +102,87 @@ int RunUp(const UpOptions& options) {
   EventLoop loop(clock);
   master::SchedulerOptions sched_options;
   sched_options.cancel_grace = options.cancel_grace;
+  sched_options.worker_timeout = options.worker_timeout;
   master::Scheduler scheduler(loop, **store, committer, ids, sched_options);
+  const std::string log_dir = data_dir + "/logs";
 
   // The embedded worker first: it kills what a crashed previous run left
-  // behind before recovery queues those attempts again.
-  worker::AgentOptions agent_options;
-  agent_options.work_dir = data_dir + "/workspaces";
-  agent_options.log_dir = data_dir + "/logs";
-  agent_options.state_dir = data_dir + "/worker-state";
-  agent_options.keep_workspaces = options.keep_workspaces;
-  agent_options.max_log_bytes = options.max_log_bytes;
-  auto agent = worker::Agent::Create(agent_options, clock, scheduler);
-  if (!agent.ok()) return Fail(agent.status());
+  // behind before recovery queues those attempts again. Its reports go to
+  // its protocol client, which sends them over the in-process channel.
+  std::unique_ptr<worker::WorkerClient> client;
+  std::unique_ptr<worker::Agent> agent;
+  std::unique_ptr<api::GrpcServer> grpc_server;
+  if (options.embedded_worker) {
+    worker::WorkerClientOptions client_options;
+    client_options.name = options.worker_name.empty() ? Hostname() : options.worker_name;
+    client_options.version = kVersion;
+    client_options.slots =
+        options.slots >= 0 ? options.slots
+                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    client_options.cpu = std::thread::hardware_concurrency();
+    client_options.memory = static_cast<int64_t>(::sysconf(_SC_PHYS_PAGES)) * ::sysconf(_SC_PAGESIZE);
+    // The agent writes into the master's log dir: nothing to ship.
+    client_options.ship_logs = false;
+    client_options.exit_on_drain = false;
+    client_options.drain_grace = Millis(0);
+    client = std::make_unique<worker::WorkerClient>(
+        client_options, [&grpc_server] { return grpc_server->InProcessChannel(); });
+    worker::AgentOptions agent_options;
+    agent_options.work_dir = data_dir + "/workspaces";
+    agent_options.log_dir = log_dir;
+    agent_options.state_dir = data_dir + "/worker-state";
+    agent_options.keep_workspaces = options.keep_workspaces;
+    agent_options.max_log_bytes = options.max_log_bytes;
+    auto created = worker::Agent::Create(agent_options, clock, *client);
+    if (!created.ok()) return fail(created.status());
+    agent = std::move(*created);
+  }
 
   loop.Start();
-  // Every way out from here, early failures included, stops the agent (whose
-  // reports go to the scheduler), then the loop, then the committer, while
-  // the scheduler they call into still exists. Idempotent: the normal path
-  // below has already done most of it.
+  // Every way out from here, early failures included, stops the worker side
+  // (whose reports go to the scheduler), then the loop, then the committer,
+  // while the scheduler they call into still exists. Idempotent: the normal
+  // path below has already done most of it.
   ScopeExit teardown([&] {
-    (*agent)->Shutdown(Millis(0));
+    if (client) client->Stop();
+    if (grpc_server) grpc_server->Stop();
+    if (agent) agent->Shutdown(Millis(0));
     loop.Stop();
     committer.Stop();
   });
   Status recovered = CallOnLoop<Status>(loop, [&](auto reply) { reply(scheduler.Recover()); });
-  if (!recovered.ok()) return Fail(recovered);
+  if (!recovered.ok()) return fail(recovered);
 
-  master::WorkerRegistration reg;
-  reg.name = options.worker_name.empty() ? Hostname() : options.worker_name;
-  reg.slots = options.slots >= 0 ? options.slots
-                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  reg.cpu = std::thread::hardware_concurrency();
-  reg.memory = static_cast<int64_t>(::sysconf(_SC_PHYS_PAGES)) * ::sysconf(_SC_PAGESIZE);
-  reg.version = kVersion;
-  Status registered = CallOnLoop<Status>(
-      loop, [&](auto reply) { scheduler.RegisterWorker(reg, agent->get(), std::move(reply)); });
-  if (!registered.ok()) return Fail(registered);
+  api::GrpcServerOptions grpc_options;
+  grpc_options.listen = options.grpc;
+  grpc_options.tls_dir = options.tls_dir;
+  grpc_options.log_dir = log_dir;
+  auto started_grpc = api::GrpcServer::Start(grpc_options, scheduler);
+  if (!started_grpc.ok()) return fail(started_grpc.status());
+  grpc_server = std::move(*started_grpc);
+
+  if (client) {
+    client->Start(*agent);
+    Status registered = client->WaitRegistered(Millis(10'000));
+    if (!registered.ok()) return fail(registered);
+  }
 
   std::atomic<bool> ready{false};
   api::ApiOptions api_options;
   api_options.listen = options.http;
   api_options.max_body_bytes = options.max_body_bytes;
-  api_options.log_dir = agent_options.log_dir;
+  api_options.log_dir = log_dir;
   api_options.influx_url = options.influx_url;
   api_options.influx_token = options.influx_token;
   api_options.influx_interval = options.influx_interval;
   auto api = api::ApiServer::Start(
       api_options, scheduler, **store, clock, [&ready] { return ready.load(); },
       api::ApiFeeds{&changes, &committer});
-  if (!api.ok()) return Fail(api.status());
+  if (!api.ok()) return fail(api.status());
 
   master::RetentionOptions retention_options;
   retention_options.retention = options.job_retention;
-  retention_options.log_dir = agent_options.log_dir;
+  retention_options.log_dir = log_dir;
   master::RetentionSweeper retention(
       **store,
       [&scheduler](std::vector<std::string> ids, std::function<void(Status)> done) {
@@ -163,8 +194,14 @@ int RunUp(const UpOptions& options) {
   ready = true;
   std::string host = options.http.substr(0, options.http.rfind(':'));
   std::string url = "http://" + host + ":" + std::to_string((*api)->port());
-  std::cout << "pipegrid ready: url=" << url << " api=" << url << "/api/v1 grpc=" << options.grpc
-            << " data-dir=" << data_dir << " auth=open pid=" << ::getpid() << std::endl;
+  std::string grpc = "in-process";
+  if (!options.grpc.empty()) {
+    grpc = options.grpc.substr(0, options.grpc.rfind(':')) + ":" +
+           std::to_string(grpc_server->port());
+  }
+  std::cout << "pipegrid ready: url=" << url << " api=" << url << "/api/v1 grpc=" << grpc
+            << " grpc-tls=" << (grpc_server->tls() ? "mutual" : "off") << " data-dir=" << data_dir
+            << " auth=open pid=" << ::getpid() << std::endl;
 
   int sig = 0;
   sigwait(&signals, &sig);
@@ -177,17 +214,21 @@ int RunUp(const UpOptions& options) {
     spdlog::warn("second signal during shutdown: exiting at once signal={}", again);
     std::_Exit(1);
   }).detach();
-  // DESIGN §7: not ready and no new submits, running attempts interrupted,
-  // the store flushed, exit 0.
+  // DESIGN §7: not ready and no new submits, running attempts interrupted
+  // (up) or left to the next master (master), the store flushed, exit 0.
   ready = false;
   std::promise<Status> stopped;
-  scheduler.Shutdown(options.shutdown_grace, [&stopped](Status s) { stopped.set_value(s); });
+  scheduler.Shutdown(
+      options.shutdown_grace, [&stopped](Status s) { stopped.set_value(s); },
+      /*interrupt_attempts=*/options.embedded_worker);
   Status shutdown = stopped.get_future().get();
   if (!shutdown.ok()) spdlog::warn("shutdown: {}", shutdown.ToString());
   retention.Stop();
   (*api)->Stop();
-  scheduler.DeregisterWorker(reg.name);
-  (*agent)->Shutdown(Millis(0));
+  // The embedded worker has nothing left to run: it leaves (GONE).
+  if (client) client->Drain("shutdown");
+  grpc_server->Stop();
+  if (agent) agent->Shutdown(Millis(0));
   loop.Stop();
   committer.Stop();
   spdlog::info("stopped");

@@ -1,6 +1,11 @@
-// `pipegrid up`: master and one embedded worker in one process, state in one
-// data directory (DESIGN §1, §7). This is the composition root: it owns every
-// long-lived component and stops them in reverse order.
+// `pipegrid up` and `pipegrid master` (DESIGN §1, §7): the master, with (up)
+// or without (master) an embedded worker in the same process, state in one
+// data directory. This is the composition root: it owns every long-lived
+// component and stops them in reverse order.
+//
+// The embedded worker speaks the worker protocol to the master's own gRPC
+// service over an in-process channel, exactly as a remote worker does over
+// TCP: one code path.
 #pragma once
 
 #include <cstdint>
@@ -11,9 +16,12 @@
 namespace pipegrid::server {
 
 struct UpOptions {
+  std::string command = "up";  // for messages: "up" or "master"
+  bool embedded_worker = true;  // false: `pipegrid master`
   std::string data_dir = "./.pipegrid";
   std::string http = "127.0.0.1:8080";
   std::string grpc = "127.0.0.1:7070";  // the worker protocol listener (remote workers)
+  std::string tls_dir;  // mutual TLS for --grpc; required when it is not on loopback
   int slots = -1;                       // -1: number of cores; 0: queue only
   std::string worker_name;              // empty: the hostname
   bool keep_workspaces = false;
@@ -33,6 +41,9 @@ struct UpOptions {
 };
 
 // Runs in the foreground until SIGTERM or SIGINT. Returns the exit code.
+// On a signal, `up` interrupts its attempts (they run again at the next
+// start); `master` leaves remote attempts running for the next master to
+// adopt.
 int RunUp(const UpOptions& options);
 
 }  // namespace pipegrid::server

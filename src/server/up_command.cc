@@ -7,6 +7,7 @@
 #include "common/version.h"
 #include "server/certs_command.h"
 #include "server/up.h"
+#include "server/worker_command.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace pipegrid::server {
@@ -52,22 +53,33 @@ Status Resolve(UpFlags& f) {
   return Status::Ok();
 }
 
-void AddUp(CLI::App& app, int& exit_code) {
+// `up` and `master` share their flags; only `up` has an embedded worker.
+void AddServer(CLI::App& app, int& exit_code, bool embedded_worker) {
   auto flags = std::make_shared<UpFlags>();
+  const std::string command = embedded_worker ? "up" : "master";
   CLI::App* up = app.add_subcommand(
-      "up", "Run master and an embedded worker on this machine, in the foreground");
+      command, embedded_worker
+                   ? "Run master and an embedded worker on this machine, in the foreground"
+                   : "Run the master alone; workers join with `pipegrid worker --master`");
   UpOptions& o = flags->options;
+  o.command = command;
+  o.embedded_worker = embedded_worker;
   up->add_option("--data-dir", o.data_dir, "State directory (store, logs, workspaces)")
       ->capture_default_str();
   up->add_option("--http", o.http, "HTTP listen address HOST:PORT (port 0: any free port)")
       ->capture_default_str();
   up->add_option("--grpc", o.grpc, "Worker protocol listen address HOST:PORT")
       ->capture_default_str();
-  up->add_option("--slots", o.slots,
-                 "Task slots of the embedded worker (default: cores; 0: jobs only queue)");
-  up->add_option("--name", o.worker_name, "Name of the embedded worker (default: hostname)");
-  up->add_flag("--keep-workspaces", o.keep_workspaces,
-               "Keep task workspaces after their job ends");
+  up->add_option("--tls-dir", o.tls_dir,
+                 "Mutual TLS for --grpc: ca.crt, master.crt, master.key (pipegrid certs); "
+                 "required when --grpc is not on loopback");
+  if (embedded_worker) {
+    up->add_option("--slots", o.slots,
+                   "Task slots of the embedded worker (default: cores; 0: jobs only queue)");
+    up->add_option("--name", o.worker_name, "Name of the embedded worker (default: hostname)");
+    up->add_flag("--keep-workspaces", o.keep_workspaces,
+                 "Keep task workspaces after their job ends");
+  }
   up->add_option("--sync", o.sync, "Store durability: normal (survives a crash) or full "
                                    "(survives power loss)")
       ->capture_default_str();
@@ -100,7 +112,7 @@ void AddUp(CLI::App& app, int& exit_code) {
   up->callback([flags, &exit_code] {
     Status s = Resolve(*flags);
     if (!s.ok()) {
-      std::cerr << "pipegrid up: " << s.message() << "\n";
+      std::cerr << "pipegrid " << flags->options.command << ": " << s.message() << "\n";
       exit_code = 64;
       return;
     }
@@ -120,7 +132,9 @@ void AddVersion(CLI::App& app, int& exit_code) {
 }  // namespace
 
 void AddServerCommands(CLI::App& app, int& exit_code) {
-  AddUp(app, exit_code);
+  AddServer(app, exit_code, /*embedded_worker=*/true);
+  AddServer(app, exit_code, /*embedded_worker=*/false);
+  AddWorkerCommand(app, exit_code);
   AddCertsCommand(app, exit_code);
   AddVersion(app, exit_code);
 }

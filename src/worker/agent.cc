@@ -4,6 +4,7 @@
 
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <set>
@@ -17,6 +18,7 @@
 #include "worker/output_pump.h"
 #include "worker/posix_util.h"
 #include "worker/proc_stat.h"
+#include "worker/pump_to_loop.h"
 #include "worker/workspace.h"
 
 namespace pipegrid::worker {
@@ -123,16 +125,9 @@ Status Agent::Impl::Init() {
   base_env_ = SnapshotProcessEnvironment();
   context_ = AttemptContext{&options_, &loop_, nullptr, &master_, &base_env_, ReadBootId()};
 
-  OutputPump::Callbacks callbacks;
-  callbacks.leader_exited = [this](uint64_t token) {
-    loop_.Post([this, token] { OnLeaderExited(token); });
-  };
-  callbacks.stream_closed = [this](uint64_t token, std::unique_ptr<LogSink> sink) {
-    // EventLoop tasks must be copyable; the sink rides in a shared holder.
-    auto holder = std::make_shared<std::unique_ptr<LogSink>>(std::move(sink));
-    loop_.Post([this, token, holder] { OnStreamClosed(token, std::move(*holder)); });
-  };
-  PG_ASSIGN_OR_RETURN(pump_, OutputPump::Start(std::move(callbacks)));
+  PG_ASSIGN_OR_RETURN(
+      pump_, OutputPump::Start(PostToLoop(loop_, std::bind_front(&Impl::OnLeaderExited, this),
+                                          std::bind_front(&Impl::OnStreamClosed, this))));
   context_.pump = pump_.get();
   loop_.Start();
   return Status::Ok();

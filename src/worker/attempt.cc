@@ -1,6 +1,5 @@
 #include "worker/attempt.h"
 
-#include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <utility>
@@ -13,7 +12,12 @@
 namespace pipegrid::worker {
 
 Attempt::Attempt(const AttemptContext& ctx, uint64_t serial, protocol::Assignment assignment)
-    : ctx_(ctx), serial_(serial), assignment_(std::move(assignment)) {
+    : ctx_(ctx),
+      serial_(serial),
+      assignment_(std::move(assignment)),
+      stopper_(*ctx.loop, [this](int sig) {
+        if (running_) running_->child.SignalGroup(sig);
+      }) {
   // Only "shell" semantics exist so far, and no executor sidecar can be
   // attached yet, so every step runs here whatever executor it names - which
   // is also what DESIGN §2 asks for when the named executor is not attached.
@@ -106,24 +110,7 @@ void Attempt::Stop(Outcome outcome, Millis grace, std::string reason) {
 
 void Attempt::Terminate(Millis grace) {
   if (!running_ || running_->leader_exited) return;  // the group is already killed
-  if (grace <= Millis(0)) {
-    CancelTimer(kill_timer_);
-    running_->child.SignalGroup(SIGKILL);
-    return;
-  }
-  // A second stop may only bring the SIGKILL forward, never push it back.
-  const MonoTime deadline = ctx_.loop->clock().Monotonic() + grace;
-  if (kill_timer_) {
-    if (deadline >= kill_deadline_) return;
-    CancelTimer(kill_timer_);
-  } else {
-    running_->child.SignalGroup(SIGTERM);
-  }
-  kill_deadline_ = deadline;
-  kill_timer_ = ctx_.loop->RunAt(deadline, [this] {
-    kill_timer_.reset();
-    if (running_) running_->child.SignalGroup(SIGKILL);
-  });
+  stopper_.Stop(grace);
 }
 
 void Attempt::OnLeaderExited(uint32_t command) {
@@ -132,7 +119,7 @@ void Attempt::OnLeaderExited(uint32_t command) {
   running_->leader_exited = true;
   // Kill the rest of the group while the unreaped leader still pins its id.
   running_->status = running_->child.KillGroupAndReap();
-  CancelTimer(kill_timer_);
+  stopper_.Cancel();
   if (!running_->stream_closed) {
     drain_timer_ = ctx_.loop->RunAfter(ctx_.options->output_drain_timeout, [this, command] {
       drain_timer_.reset();
@@ -197,7 +184,7 @@ void Attempt::Finish() {
   PG_CHECK(!running_ && verdict_ && !finished_);
   finished_ = true;
   CancelTimer(timeout_timer_);
-  CancelTimer(kill_timer_);
+  stopper_.Cancel();
   CancelTimer(drain_timer_);
   if (sink_ && !sink_->error().ok()) {
     spdlog::warn("attempt log incomplete attempt={} error={}", assignment_.attempt_id,

@@ -24,6 +24,7 @@
 #include "worker/agent.h"
 #include "worker/child_process.h"
 #include "worker/environment.h"
+#include "worker/group_stopper.h"
 #include "worker/log_sink.h"
 #include "worker/output_pump.h"
 
@@ -106,8 +107,7 @@ class Attempt {
   bool finished_ = false;
 
   std::optional<EventLoop::TimerId> timeout_timer_;
-  std::optional<EventLoop::TimerId> kill_timer_;   // SIGKILL after a grace period
-  MonoTime kill_deadline_{};                       // when kill_timer_ fires
+  GroupStopper stopper_;                           // the running group's SIGTERM/SIGKILL
   std::optional<EventLoop::TimerId> drain_timer_;  // give up waiting for EOF
 };
 

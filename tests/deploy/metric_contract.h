@@ -20,7 +20,7 @@ struct MetricSpec {
   MetricType type;
 };
 
-inline constexpr std::array<MetricSpec, 19> kMetricContract = {{
+inline constexpr std::array<MetricSpec, 21> kMetricContract = {{
     {"pipegrid_jobs", MetricType::kGauge},
     {"pipegrid_tasks", MetricType::kGauge},
     {"pipegrid_submits_total", MetricType::kCounter},
@@ -29,6 +29,8 @@ inline constexpr std::array<MetricSpec, 19> kMetricContract = {{
     {"pipegrid_retries_total", MetricType::kCounter},
     {"pipegrid_dead_letters_total", MetricType::kCounter},
     {"pipegrid_dead_letters", MetricType::kGauge},
+    {"pipegrid_stale_results_total", MetricType::kCounter},
+    {"pipegrid_workers_lost_total", MetricType::kCounter},
     {"pipegrid_queue_depth", MetricType::kGauge},
     {"pipegrid_task_duration_seconds", MetricType::kHistogram},
     {"pipegrid_queue_wait_seconds", MetricType::kHistogram},

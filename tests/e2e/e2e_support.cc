@@ -97,9 +97,19 @@ CommandResult RunCli(const std::vector<std::string>& args, const std::string& st
 }
 
 Server::Server(const std::string& data_dir, std::vector<std::string> extra_args) {
-  std::vector<std::string> args = {BinaryPath(), "up",          "--data-dir",    data_dir,
-                                   "--http",     "127.0.0.1:0", "--grpc",        "127.0.0.1:0",
-                                   "--log-level", "warn"};
+  Start(ServerConfig(), data_dir, std::move(extra_args));
+}
+
+Server::Server(const ServerConfig& config, const std::string& data_dir,
+               std::vector<std::string> extra_args) {
+  Start(config, data_dir, std::move(extra_args));
+}
+
+void Server::Start(const ServerConfig& config, const std::string& data_dir,
+                   std::vector<std::string> extra_args) {
+  std::vector<std::string> args = {BinaryPath(), config.command, "--data-dir", data_dir,
+                                   "--http",     "127.0.0.1:0",  "--grpc",     config.grpc,
+                                   "--log-level", config.stderr_path.empty() ? "warn" : "info"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) {
@@ -109,6 +119,10 @@ Server::Server(const std::string& data_dir, std::vector<std::string> extra_args)
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  if (!config.stderr_path.empty()) {
+    posix_spawn_file_actions_addopen(&fa, 2, config.stderr_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
+  }
   auto argv = Argv(args);
   int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
@@ -138,6 +152,9 @@ Server::Server(const std::string& data_dir, std::vector<std::string> extra_args)
   }
   auto end = line.find(' ', pos);
   url_ = line.substr(pos + 4, end - pos - 4);
+  if (auto g = line.find("grpc="); g != std::string::npos) {
+    grpc_ = line.substr(g + 5, line.find(' ', g) - g - 5);
+  }
   auto client = cli::HttpClient::Create(url_);
   if (!client.ok()) {
     ADD_FAILURE() << client.status().ToString();
@@ -211,6 +228,78 @@ nlohmann::json Server::WaitFinished(const std::string& id, std::chrono::millisec
         return s == "SUCCEEDED" || s == "FAILED" || s == "CANCELLED";
       },
       timeout);
+}
+
+nlohmann::json Server::GetWorker(const std::string& name) const {
+  Reply r = Call("GET", "/api/v1/workers");
+  if (r.status != 200 || !r.body.contains("items")) return nullptr;
+  for (const auto& w : r.body["items"]) {
+    if (w.value("name", "") == name) return w;
+  }
+  return nullptr;
+}
+
+bool Server::WaitWorkerState(const std::string& name, const std::string& state,
+                             std::chrono::milliseconds timeout) const {
+  auto deadline = Clock::now() + timeout;
+  while (true) {
+    nlohmann::json w = GetWorker(name);
+    if (w.is_object() && w.value("state", "") == state) return true;
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(kPoll);
+  }
+}
+
+pid_t SpawnLogged(std::vector<std::string> args, const std::string& log_path) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  if (!log_path.empty()) {
+    posix_spawn_file_actions_addopen(&fa, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                     0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  }
+  auto argv = Argv(args);
+  pid_t pid = -1;
+  int rc = posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  return rc == 0 ? pid : -1;
+}
+
+WorkerProcess::WorkerProcess(const std::string& master, const std::string& name,
+                             const std::string& work_dir, std::vector<std::string> extra_args,
+                             const std::string& stderr_path, std::vector<std::string> prefix) {
+  std::vector<std::string> args = std::move(prefix);
+  for (std::string a : {BinaryPath(), std::string("worker"), std::string("--master"), master,
+                        std::string("--name"), name, std::string("--work-dir"), work_dir}) {
+    args.push_back(a);
+  }
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  pid_ = SpawnLogged(std::move(args), stderr_path);
+  if (pid_ < 0) ADD_FAILURE() << "cannot start worker " << name;
+}
+
+WorkerProcess::~WorkerProcess() {
+  if (pid_ > 0) Stop(SIGKILL);
+}
+
+int WorkerProcess::Stop(int sig, std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, sig);
+  auto deadline = Clock::now() + timeout;
+  int status = 0;
+  while (true) {
+    pid_t r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) break;
+    if (Clock::now() >= deadline) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, &status, 0);
+      pid_ = -1;
+      return -1;
+    }
+    std::this_thread::sleep_for(kPoll);
+  }
+  pid_ = -1;
+  return ExitCodeOf(status);
 }
 
 nlohmann::json TaskOf(const nlohmann::json& job, const std::string& name) {

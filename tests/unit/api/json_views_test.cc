@@ -152,11 +152,13 @@ TEST(JsonViewsTest, Worker) {
   w.memory = 1LL << 30;
   w.version = "0.1.0";
   w.last_heartbeat_at = At("2026-11-23T14:05:00.000Z");
+  w.connected = true;
+  w.running = 3;
   json j = WorkerJson(w);
   EXPECT_EQ(j, json::parse(R"({"name": "w1", "state": "DRAINING",
       "labels": {"pipegrid.io/zone": "a"}, "slots": 4, "slotsFree": 1, "cpu": 2.5,
       "memory": 1073741824, "version": "0.1.0",
-      "lastHeartbeatAt": "2026-11-23T14:05:00.000Z"})"));
+      "lastHeartbeatAt": "2026-11-23T14:05:00.000Z", "connected": true, "running": 3})"));
 }
 
 TEST(JsonViewsTest, DeadLetter) {

@@ -5,52 +5,20 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <deque>
 #include <fstream>
-#include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
-#include "support/test_util.h"
 #include "unit/cli/cli_test_util.h"
-#include "unit/cli/fake_http_server.h"
 
 namespace pipegrid::cli {
 namespace {
 
-using ::pipegrid::testing::TempDir;
 using testing::CannedResponse;
 using ::testing::ElementsAre;
-using testing::FakeHttpServer;
 using ::testing::HasSubstr;
 using testing::JsonResponse;
-using testing::ParseArgs;
 using testing::RecordedRequest;
 using testing::ScopedEnv;
-
-// Answers "METHOD target" with queued responses; the last one repeats.
-class Routes {
- public:
-  void Add(const std::string& route, std::string response) {
-    std::lock_guard<std::mutex> lock(mu_);
-    routes_[route].push_back(std::move(response));
-  }
-  std::optional<std::string> Answer(const RecordedRequest& request) {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = routes_.find(request.method + " " + request.target);
-    if (it == routes_.end()) {
-      return JsonResponse(404, R"({"error":{"code":"NOT_FOUND","message":"no route"}})");
-    }
-    std::string response = it->second.front();
-    if (it->second.size() > 1) it->second.pop_front();
-    return response;
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, std::deque<std::string>> routes_;
-};
 
 std::string JobJson(const std::string& state, const nlohmann::json& counters,
                     const std::string& reason = "") {
@@ -61,31 +29,8 @@ std::string JobJson(const std::string& state, const nlohmann::json& counters,
   return job.dump();
 }
 
-class CommandsTest : public ::testing::Test {
+class CommandsTest : public testing::ClientCommandTest {
  protected:
-  CommandsTest() : server_([this](const RecordedRequest& r) { return routes_.Answer(r); }) {}
-
-  // Runs "pipegrid <args>" and returns the exit code main() would return.
-  int Run(const std::vector<std::string>& args, bool tty = false) {
-    CLI::App app{"pipegrid"};
-    app.require_subcommand(1);
-    int exit_code = -1;
-    ClientEnv env;
-    env.out = &out_;
-    env.err = &err_;
-    env.in = &in_;
-    env.err_is_tty = tty;
-    env.sleep = [this](Millis d) { sleeps_.push_back(d.count()); };
-    env.user_config_path = user_config_;
-    AddClientCommands(app, exit_code, env);
-    try {
-      ParseArgs(app, args);
-    } catch (const CLI::ParseError& e) {
-      return e.get_exit_code() == 0 ? 0 : 64;
-    }
-    return exit_code;
-  }
-
   std::string WriteFile(const std::string& name, const std::string& text) {
     std::string path = dir_.Sub(name);
     std::ofstream(path) << text;
@@ -93,21 +38,6 @@ class CommandsTest : public ::testing::Test {
   }
 
   std::vector<RecordedRequest> Requests() const { return server_.requests(); }
-
-  // Variables of the real environment must not leak into the tests.
-  ScopedEnv no_server_{"PIPEGRID_SERVER", std::nullopt};
-  ScopedEnv no_token_{"PIPEGRID_TOKEN", std::nullopt};
-  ScopedEnv no_namespace_{"PIPEGRID_NAMESPACE", std::nullopt};
-  ScopedEnv no_output_{"PIPEGRID_OUTPUT", std::nullopt};
-
-  TempDir dir_;
-  std::string user_config_ = dir_.Sub("user-config.yaml");  // absent unless written
-  Routes routes_;
-  FakeHttpServer server_;
-  std::ostringstream out_;
-  std::ostringstream err_;
-  std::istringstream in_;
-  std::vector<int64_t> sleeps_;
 };
 
 TEST_F(CommandsTest, SubmitPrintsOnlyTheJobId) {
