@@ -245,8 +245,9 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(ApiOptions options,
 
   Router router;
   AddJobReadRoutes(router, store);
-  AddCommandRoutes(router, scheduler, store, options.log_dir);
+  AddCommandRoutes(router, scheduler, store, options.log_dir, options.outputs_dir);
   AddLogRoutes(router, store, options.log_dir, live);
+  AddOutputRoutes(router, store, options.outputs_dir);
   AddEventRoutes(router, store, live);
   AddDeadLetterReadRoutes(router, store);
   AddOpenApiRoute(router);

@@ -32,6 +32,9 @@ struct ApiOptions {
   std::string listen = "127.0.0.1:8080";  // "host:port"; port 0: ephemeral
   int64_t max_body_bytes = 4 << 20;       // larger bodies get 413
   std::string log_dir;                    // where workers write attempt logs
+  // Where the master keeps tasks' output files: <outputs_dir>/<job>/<task>/
+  // <path> (<data-dir>/outputs). Empty: output downloads answer 404.
+  std::string outputs_dir;
   int threads = 1;                        // HTTP threads
   Millis idle_timeout{60'000};            // per read or write on a connection
   Millis sse_heartbeat{15'000};           // ": keepalive" on a quiet SSE stream

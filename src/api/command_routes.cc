@@ -67,17 +67,17 @@ bool IsPlainName(const std::string& name) {
          name.find_first_of("/\\") == std::string::npos && name.find('\0') == std::string::npos;
 }
 
-void RemoveJobLogs(const std::string& log_dir, const std::string& job_id) {
-  if (log_dir.empty() || !IsPlainName(job_id)) return;
+void RemoveJobFiles(const std::string& dir, const std::string& job_id) {
+  if (dir.empty() || !IsPlainName(job_id)) return;
   std::error_code ec;
-  std::filesystem::remove_all(std::filesystem::path(log_dir) / job_id, ec);
-  if (ec) spdlog::warn("cannot remove job logs job={} error={}", job_id, ec.message());
+  std::filesystem::remove_all(std::filesystem::path(dir) / job_id, ec);
+  if (ec) spdlog::warn("cannot remove job files dir={} job={} error={}", dir, job_id, ec.message());
 }
 
 }  // namespace
 
 void AddCommandRoutes(Router& router, master::Scheduler& scheduler, store::Store& store,
-                      std::string log_dir) {
+                      std::string log_dir, std::string outputs_dir) {
   const std::string prefix = kApiPrefix;
 
   router.Add(http::verb::post, prefix + "/jobs",
@@ -86,14 +86,15 @@ void AddCommandRoutes(Router& router, master::Scheduler& scheduler, store::Store
              });
 
   router.Add(http::verb::delete_, prefix + "/jobs/{id}",
-             [&scheduler, log_dir](const Request& request, Responder r) {
+             [&scheduler, log_dir, outputs_dir](const Request& request, Responder r) {
                std::string id = request.Param("id");
-               scheduler.Delete(id, [r, log_dir, id](Status status) {
-                 r.Post([r, log_dir, id, status] {
+               scheduler.Delete(id, [r, log_dir, outputs_dir, id](Status status) {
+                 r.Post([r, log_dir, outputs_dir, id, status] {
                    if (!status.ok()) return r.Send(ErrorResponse(status));
-                   // Logs go before the answer: a client that saw 204 finds
-                   // nothing of the job left, on disk either.
-                   RemoveJobLogs(log_dir, id);
+                   // Logs and kept files go before the answer: a client that
+                   // saw 204 finds nothing of the job left, on disk either.
+                   RemoveJobFiles(log_dir, id);
+                   RemoveJobFiles(outputs_dir, id);
                    r.Send(EmptyResponse(http::status::no_content));
                  });
                });

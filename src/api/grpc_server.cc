@@ -1,12 +1,17 @@
 #include "api/grpc_server.h"
 
+#include <fcntl.h>
 #include <grpc/support/log.h>
+#include <unistd.h>
 #include <spdlog/spdlog.h>
 
 #include <cstring>
 #include <mutex>
 
 #include "api/worker_session.h"
+#include "worker/posix_util.h"
+#include "worker/task_files.h"
+#include "worker/workspace.h"
 #include "common/clock.h"
 #include "tls/grpc_credentials.h"
 #include "tls/loopback.h"
@@ -68,24 +73,55 @@ void RouteGrpcLogs() {
 
 class GrpcServer::Service final : public v1::WorkerService::CallbackService {
  public:
-  Service(master::Scheduler& scheduler, std::string log_dir)
-      : scheduler_(scheduler), log_dir_(std::move(log_dir)) {}
+  Service(master::Scheduler& scheduler, std::string log_dir, std::string outputs_dir)
+      : scheduler_(scheduler), log_dir_(std::move(log_dir)), outputs_dir_(std::move(outputs_dir)) {}
 
   grpc::ServerBidiReactor<v1::WorkerMessage, v1::MasterMessage>* Connect(
       grpc::CallbackServerContext* context) override {
-    return WorkerSession::Start(context, scheduler_, log_dir_);
+    return WorkerSession::Start(context, scheduler_, log_dir_, outputs_dir_);
+  }
+
+  // A piece of a kept file (1 MiB at most): a short pread, never a wait.
+  grpc::ServerUnaryReactor* FetchOutput(grpc::CallbackServerContext* context,
+                                        const v1::FetchOutputRequest* req,
+                                        v1::FetchOutputReply* reply) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    if (!worker::IsSafePathComponent(req->job_id()) || !worker::IsSafePathComponent(req->task()) ||
+        !worker::IsSafeRelativePath(req->path()) || req->offset() < 0) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad output path"));
+      return reactor;
+    }
+    const std::string path = outputs_dir_ + "/" + req->job_id() + "/" + req->task() + "/" + req->path();
+    worker::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND,
+                                   "no output " + req->task() + "/" + req->path()));
+      return reactor;
+    }
+    std::string buf(1 << 20, '\0');
+    ssize_t n = ::pread(fd.get(), buf.data(), buf.size(), req->offset());
+    if (n < 0) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL, std::strerror(errno)));
+      return reactor;
+    }
+    buf.resize(static_cast<size_t>(n));
+    reply->set_eof(n < (1 << 20));
+    reply->set_data(std::move(buf));
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
   }
 
  private:
   master::Scheduler& scheduler_;
   const std::string log_dir_;
+  const std::string outputs_dir_;
 };
 
 Result<std::unique_ptr<GrpcServer>> GrpcServer::Start(const GrpcServerOptions& options,
                                                       master::Scheduler& scheduler) {
   RouteGrpcLogs();
   std::unique_ptr<GrpcServer> server(new GrpcServer());
-  server->service_ = std::make_unique<Service>(scheduler, options.log_dir);
+  server->service_ = std::make_unique<Service>(scheduler, options.log_dir, options.outputs_dir);
   grpc::ServerBuilder builder;
   builder.RegisterService(server->service_.get());
   // Workers hold their stream for days; keepalive pings find dead peers

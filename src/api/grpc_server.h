@@ -26,6 +26,10 @@ struct GrpcServerOptions {
   std::string listen;   // HOST:PORT; empty: in-process only
   std::string tls_dir;  // master.crt/.key and ca.crt; empty: plaintext (loopback only)
   std::string log_dir;  // where remote workers' output is written
+  // Tasks' kept files: <outputs_dir>/<job>/<task>/<path>, staged under
+  // <outputs_dir>/.incoming/ while they arrive; served to workers placing
+  // inputs (FetchOutput).
+  std::string outputs_dir;
 };
 
 class GrpcServer {

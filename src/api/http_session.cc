@@ -239,8 +239,11 @@ void Session::OnHandlerStream(Response head, std::unique_ptr<logs::Stream> body,
   h.set(http::field::date, HttpDate(shared_->clock.Wall()));
   h.set(http::field::cache_control, "no-cache");
   h.keep_alive(false);
-  chunked_ = h.version() >= 11;
-  h.chunked(chunked_);
+  // A stream of known length (a file download) keeps its Content-Length;
+  // otherwise HTTP/1.1 frames it in chunks.
+  const bool sized = h.has_content_length();
+  chunked_ = !sized && h.version() >= 11;
+  if (!sized) h.chunked(chunked_);
   head_writer_.emplace(h);
   stream_.expires_after(shared_->options.idle_timeout);
   http::async_write_header(

@@ -63,13 +63,26 @@ json TaskJson(const store::TaskRecord& t, const std::vector<store::AttemptRecord
             [](const auto* x, const auto* y) { return x->number < y->number; });
   json attempt_list = json::array();
   for (const store::AttemptRecord* a : mine) attempt_list.push_back(AttemptJson(*a));
+  json outputs = json::array();
+  for (const protocol::OutputFile& f : t.outputs) outputs.push_back(OutputFileJson(f));
+  // An instance is known by its parent; its item may be "" (an empty line
+  // cannot be one, but a literal `items` entry can), so it is not OrNull'd.
+  const bool instance = !t.parent.empty();
   return {{"id", t.id},
           {"name", t.name},
           {"state", std::string(Name(t.state))},
           {"reason", OrNull(t.reason)},
           {"dependsOn", t.depends_on},
           {"worker", OrNull(t.worker)},
-          {"attempts", std::move(attempt_list)}};
+          {"attempts", std::move(attempt_list)},
+          {"parent", OrNull(t.parent)},
+          {"item", instance ? json(t.item) : json(nullptr)},
+          {"itemIndex", instance && t.item_index >= 0 ? json(t.item_index) : json(nullptr)},
+          {"outputs", std::move(outputs)}};
+}
+
+json OutputFileJson(const protocol::OutputFile& f) {
+  return {{"path", f.path}, {"size", f.size}, {"sha256", f.sha256}};
 }
 
 json JobSummaryJson(const store::JobRecord& j, const std::vector<store::TaskRecord>& tasks) {
@@ -92,8 +105,11 @@ json JobJson(const store::JobRecord& job, const std::vector<store::TaskRecord>& 
   json out = JobSummaryJson(job, tasks);
   std::vector<const store::TaskRecord*> ordered;
   for (const store::TaskRecord& t : tasks) ordered.push_back(&t);
-  std::stable_sort(ordered.begin(), ordered.end(),
-                   [](const auto* x, const auto* y) { return x->index < y->index; });
+  // Fan-out instances share their task's index: they follow it (item_index
+  // -1) in item order, whatever order the store returned them in.
+  std::stable_sort(ordered.begin(), ordered.end(), [](const auto* x, const auto* y) {
+    return std::pair(x->index, x->item_index) < std::pair(y->index, y->item_index);
+  });
   json task_list = json::array();
   for (const store::TaskRecord* t : ordered) task_list.push_back(TaskJson(*t, attempts));
   out["tasks"] = std::move(task_list);

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/worker_protocol.h"
 #include "master/scheduler.h"
 #include "store/records.h"
 
@@ -26,8 +27,13 @@ nlohmann::json TaskCountersJson(const std::vector<store::TaskRecord>& tasks);
 
 nlohmann::json AttemptJson(const store::AttemptRecord& attempt);
 
+// {path, size, sha256}: one file a task kept (outputs.files).
+nlohmann::json OutputFileJson(const protocol::OutputFile& file);
+
 // `attempts` may hold other tasks' attempts too: only this task's are kept,
-// ordered by number.
+// ordered by number. A fan-out instance ("ocr[2]") carries its task as
+// `parent`, its `item` and `itemIndex`; other tasks have them null.
+// `outputs` is the kept files' manifest, [] until the task succeeded.
 nlohmann::json TaskJson(const store::TaskRecord& task,
                         const std::vector<store::AttemptRecord>& attempts);
 
@@ -35,7 +41,8 @@ nlohmann::json TaskJson(const store::TaskRecord& task,
 nlohmann::json JobSummaryJson(const store::JobRecord& job,
                               const std::vector<store::TaskRecord>& tasks);
 
-// A Job with its tasks (spec order) and each task's attempts.
+// A Job with its tasks (spec order, a fan-out task's instances after it by
+// item index) and each task's attempts.
 nlohmann::json JobJson(const store::JobRecord& job, const std::vector<store::TaskRecord>& tasks,
                        const std::vector<store::AttemptRecord>& attempts);
 

@@ -73,7 +73,16 @@ json Schemas() {
                        {"reason", Nullable(String())},
                        {"dependsOn", {{"type", "array"}, {"items", String()}}},
                        {"worker", Nullable(String())},
-                       {"attempts", {{"type", "array"}, {"items", Ref("Attempt")}}}})},
+                       {"attempts", {{"type", "array"}, {"items", Ref("Attempt")}}},
+                       // Fan-out instances ("ocr[0]"): their task, item and
+                       // position; null for other tasks.
+                       {"parent", Nullable(String())},
+                       {"item", Nullable(String())},
+                       {"itemIndex", Nullable(Integer())},
+                       {"outputs", {{"type", "array"}, {"items", Ref("OutputFile")}}}})},
+      {"OutputFile", Object({{"path", String()},
+                             {"size", Integer()},
+                             {"sha256", {{"type", "string"}, {"pattern", "^[0-9a-f]{64}$"}}}})},
       {"Attempt", Object({{"id", String()},
                           {"number", Integer()},
                           {"worker", Nullable(String())},
@@ -117,6 +126,7 @@ json Schemas() {
       {"WorkerList", ListOf("Worker")},
       {"DeadLetterList", ListOf("DeadLetter")},
       {"EventList", ListOf("Event")},
+      {"OutputFileList", ListOf("OutputFile")},
       {"Error",
        Object(
            {{"error",
@@ -166,6 +176,7 @@ json Paging() {
 
 json Paths() {
   json id = Param("id", "path", "Job id");
+  json task = Param("task", "path", "Task name, percent-encoded (instances: ocr%5B0%5D)");
   json job_reply = Responses({{"202", Reply("The job as it is now", "Job")}}, {"404", "409"});
   auto events = [&](bool of_job) {
     json params = Paging();
@@ -236,6 +247,23 @@ json Paths() {
                            {"text/event-stream", {{"schema", String()}}}}}}},
                        {"204", {{"description", "A resumed stream with nothing left"}}}},
                       {"400", "404"}))}}},
+      {p + "/jobs/{id}/tasks/{task}/outputs",
+       {{"get", Op("The files a task kept (outputs.files)", json::array({id, task}),
+                   Responses({{"200", Reply("Its output files", "OutputFileList")}}, {"404"}))}}},
+      // The router serves this as a trailing wildcard, {path...}.
+      {p + "/jobs/{id}/tasks/{task}/outputs/{path}",
+       {{"get", Op("One kept file's content",
+                   json::array({id, task,
+                                Param("path", "path",
+                                      "The file's path as listed, relative to the workspace; may "
+                                      "contain '/' (each segment percent-encoded)")}),
+                   Responses({{"200",
+                               {{"description", "The file; ETag is its quoted sha256"},
+                                {"headers", {{"ETag", {{"schema", String()}}}}},
+                                {"content",
+                                 {{"application/octet-stream",
+                                   {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}}}},
+                             {"404"}))}}},
       {p + "/jobs/{id}/events", {{"get", events(true)}}},
       {p + "/events", {{"get", events(false)}}},
       {p + "/workers",

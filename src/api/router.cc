@@ -5,6 +5,8 @@
 namespace pipegrid::api {
 namespace {
 
+constexpr std::string_view kWildcardSuffix = "...";
+
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -71,12 +73,19 @@ Result<QueryParams> ParseQuery(std::string_view query) {
 
 void Router::Add(http::verb method, std::string pattern, Handler handler) {
   PG_CHECK(!pattern.empty() && pattern.front() == '/');
-  Route route{method, pattern, {}, 0, std::move(handler)};
+  Route route{method, pattern, {}, 0, false, std::move(handler)};
   for (std::string_view part : SplitPath(pattern)) {
     PG_CHECK(!part.empty());
+    PG_CHECK(!route.wildcard);  // a wildcard must be the last segment
     if (part.front() == '{') {
       PG_CHECK(part.size() > 2 && part.back() == '}');
-      route.segments.push_back({std::string(part.substr(1, part.size() - 2)), true});
+      std::string_view name = part.substr(1, part.size() - 2);
+      if (name.ends_with(kWildcardSuffix)) {
+        name.remove_suffix(kWildcardSuffix.size());
+        PG_CHECK(!name.empty());
+        route.wildcard = true;
+      }
+      route.segments.push_back({std::string(name), true});
     } else {
       route.segments.push_back({std::string(part), false});
       ++route.literal_count;
@@ -109,10 +118,13 @@ Router::Match Router::Find(http::verb method, std::string_view path) const {
   const Route* best = nullptr;
   std::vector<http::verb> allowed;
   for (const Route& route : routes_) {
-    if (route.segments.size() != segments.size()) continue;
+    if (route.wildcard ? segments.size() < route.segments.size()
+                       : segments.size() != route.segments.size()) {
+      continue;
+    }
     bool matches = true;
     for (size_t i = 0; i < segments.size() && matches; ++i) {
-      const Segment& seg = route.segments[i];
+      const Segment& seg = route.segments[std::min(i, route.segments.size() - 1)];
       matches = seg.is_param ? !segments[i].empty() : seg.text == segments[i];
     }
     if (!matches) continue;
@@ -122,15 +134,27 @@ Router::Match Router::Find(http::verb method, std::string_view path) const {
       }
       continue;
     }
-    if (best == nullptr || route.literal_count > best->literal_count) best = &route;
+    if (best == nullptr || route.literal_count > best->literal_count ||
+        (route.literal_count == best->literal_count && best->wildcard && !route.wildcard)) {
+      best = &route;
+    }
   }
 
   if (best != nullptr) {
     match.outcome = Outcome::kFound;
     match.handler = &best->handler;
     match.pattern = best->pattern;
-    for (size_t i = 0; i < segments.size(); ++i) {
+    size_t fixed = best->segments.size() - (best->wildcard ? 1 : 0);
+    for (size_t i = 0; i < fixed; ++i) {
       if (best->segments[i].is_param) match.params[best->segments[i].text] = segments[i];
+    }
+    if (best->wildcard) {
+      std::string rest;
+      for (size_t i = fixed; i < segments.size(); ++i) {
+        if (i > fixed) rest += '/';
+        rest += segments[i];
+      }
+      match.params[best->segments.back().text] = std::move(rest);
     }
   } else if (!allowed.empty()) {
     match.outcome = Outcome::kMethodNotAllowed;

@@ -1,8 +1,12 @@
 // Method + path pattern -> handler. Patterns are literal segments and `{name}`
 // parameters ("/api/v1/jobs/{id}/tasks/{task}/logs"); a parameter matches one
-// non-empty segment. Paths are split on '/' before percent-decoding, so a task
-// named "ocr[0]" arrives as "ocr%5B0%5D" and an encoded "%2F" stays inside its
-// segment.
+// non-empty segment. The last segment may be a trailing wildcard `{name...}`:
+// it matches one or more non-empty segments, which arrive decoded one by one
+// and joined with '/' ("a/b%20c" -> "a/b c"). Paths are split on '/' before
+// percent-decoding, so a task named "ocr[0]" arrives as "ocr%5B0%5D" and an
+// encoded "%2F" stays inside its segment (a wildcard's value cannot tell it
+// from a real '/': handlers must check it against what they serve, never use
+// it as a file path).
 //
 // Thread-safety: build the router on one thread (Add), then Find() may be
 // called from any number of threads.
@@ -52,7 +56,8 @@ class Router {
 
   // `path` is the request path without its query, still percent-encoded.
   // When several patterns match, the one with the most literal segments wins
-  // ("/jobs/by-external-id/{x}" over "/jobs/{id}/{y}").
+  // ("/jobs/by-external-id/{x}" over "/jobs/{id}/{y}"), then one without a
+  // wildcard.
   Match Find(http::verb method, std::string_view path) const;
 
   // Every registered (method, pattern), in registration order.
@@ -68,6 +73,7 @@ class Router {
     std::string pattern;
     std::vector<Segment> segments;
     int literal_count = 0;
+    bool wildcard = false;  // the last segment is `{name...}`
     Handler handler;
   };
 

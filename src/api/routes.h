@@ -53,11 +53,18 @@ void AddDeadLetterReadRoutes(Router& router, store::Store& store);
 void AddLogRoutes(Router& router, store::Store& store, std::string log_dir,
                   FollowSources live = {});
 
+// GET /jobs/{id}/tasks/{task}/outputs: the task's kept files (its manifest);
+// GET /jobs/{id}/tasks/{task}/outputs/{path...}: one of them, read from
+// <outputs_dir>/<job id>/<task>/<path>, application/octet-stream with ETag
+// "<sha256>". Only paths in the manifest are served (404 otherwise). Empty
+// `outputs_dir`: listings work, downloads are 404.
+void AddOutputRoutes(Router& router, store::Store& store, std::string outputs_dir);
+
 // POST /jobs; DELETE /jobs/{id} (then removes <log_dir>/<id>);
 // POST /jobs/{id}/cancel, /kill, /retry; POST /deadletters/{taskId}/requeue;
 // GET /workers.
 void AddCommandRoutes(Router& router, master::Scheduler& scheduler, store::Store& store,
-                      std::string log_dir);
+                      std::string log_dir, std::string outputs_dir);
 
 // GET /healthz, /readyz and /metrics: AddHealthRoutes in api/metrics.h.
 

@@ -7,16 +7,17 @@
 namespace pipegrid::api {
 
 WorkerSession* WorkerSession::Start(grpc::CallbackServerContext* context,
-                                    master::Scheduler& scheduler, const std::string& log_dir) {
-  auto session = std::make_shared<WorkerSession>(context, scheduler, log_dir);
+                                    master::Scheduler& scheduler, const std::string& log_dir,
+                                    const std::string& outputs_dir) {
+  auto session = std::make_shared<WorkerSession>(context, scheduler, log_dir, outputs_dir);
   session->self_ = session;
   session->StartRead(&session->in_);
   return session.get();
 }
 
 WorkerSession::WorkerSession(grpc::CallbackServerContext* context, master::Scheduler& scheduler,
-                             const std::string& log_dir)
-    : scheduler_(scheduler), logs_(log_dir), peer_(context->peer()) {}
+                             const std::string& log_dir, const std::string& outputs_dir)
+    : scheduler_(scheduler), logs_(log_dir), outputs_(outputs_dir), peer_(context->peer()) {}
 
 void WorkerSession::OnReadDone(bool ok) {
   if (!ok) return Detach();
@@ -45,12 +46,32 @@ void WorkerSession::Handle(const v1::WorkerMessage& msg) {
     case v1::WorkerMessage::kLogChunk:
       logs_.Write(msg.log_chunk().attempt_id(), msg.log_chunk().offset(), msg.log_chunk().data());
       break;
-    case v1::WorkerMessage::kFinished:
-      // The worker sends an attempt's last output before its Finished, and
-      // reads are in order: the log is complete before the outcome is known.
-      logs_.Finish(msg.finished().attempt_id());
-      scheduler_.Finished(wire::FromProto(msg.finished()));
+    case v1::WorkerMessage::kOutputChunk: {
+      const v1::OutputFileChunk& c = msg.output_chunk();
+      outputs_.Write(c.attempt_id(), c.path(), c.offset(), c.data());
       break;
+    }
+    case v1::WorkerMessage::kFinished: {
+      // The worker sends an attempt's last output and its kept files before
+      // its Finished, and reads are in order: both are complete by now.
+      logs_.Finish(msg.finished().attempt_id());
+      protocol::AttemptFinished finished = wire::FromProto(msg.finished());
+      finished.workspace.clear();  // on the master: where its files are staged
+      Result<std::string> staged = outputs_.Complete(finished);
+      if (staged.ok()) {
+        finished.workspace = *staged;
+      } else {
+        // The work ran, its result did not arrive intact: run it again.
+        spdlog::warn("attempt result refused worker={} attempt={}: {}", name_,
+                     finished.attempt_id, staged.status().message());
+        finished.outcome = Outcome::kExit;
+        finished.exit_code.reset();
+        finished.reason = staged.status().message();
+        finished.outputs.clear();
+      }
+      scheduler_.Finished(std::move(finished));
+      break;
+    }
     case v1::WorkerMessage::kHeartbeat:
       scheduler_.WorkerHeartbeat(name_, session_);
       break;
@@ -97,7 +118,13 @@ void WorkerSession::OnRegister(const v1::Register& reg) {
   for (const v1::RunningAttempt& a : reg.running()) {
     r.running.push_back({a.attempt_id(), a.pgid(), wire::FromMillis(a.started_at_ms())});
   }
-  for (const v1::Finished& f : reg.finished()) r.finished.push_back(wire::FromProto(f));
+  for (const v1::Finished& f : reg.finished()) {
+    // A success whose kept files cannot be checked any more (they were sent
+    // on the broken stream) is left out: the attempt ends as vanished and
+    // runs again, unless the master had recorded it already.
+    if (f.outputs_size() > 0) continue;
+    r.finished.push_back(wire::FromProto(f));
+  }
   {
     std::lock_guard lock(mu_);
     phase_ = Phase::kRegistering;
@@ -123,6 +150,7 @@ void WorkerSession::OnRegistered(Result<master::WorkerSession> session) {
   r->set_heartbeat_interval_ms(session->heartbeat_interval.count());
   for (const master::AdoptedAttempt& a : session->adopt) {
     logs_.Expect(a.attempt_id, a.job_id, a.task_name, a.attempt_number);
+    outputs_.Expect(a.attempt_id);
     r->add_adopt(a.attempt_id);
     (*r->mutable_log_offsets())[a.attempt_id] = logs_.Size(a.attempt_id);
   }
@@ -155,6 +183,7 @@ void WorkerSession::Refuse(const std::string& reason, bool permanent) {
 
 void WorkerSession::Assign(protocol::Assignment a) {
   logs_.Expect(a.attempt_id, a.job_id, a.task_name, a.attempt_number);
+  outputs_.Expect(a.attempt_id);
   v1::MasterMessage msg;
   wire::ToProto(a, msg.mutable_assign());
   SendLive(std::move(msg));

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "api/output_receiver.h"
 #include "api/remote_log_writer.h"
 #include "common/worker_protocol.h"
 #include "master/scheduler.h"
@@ -32,10 +33,10 @@ class WorkerSession final : public grpc::ServerBidiReactor<v1::WorkerMessage, v1
  public:
   // Starts reading; the returned reactor belongs to gRPC until OnDone().
   static WorkerSession* Start(grpc::CallbackServerContext* context, master::Scheduler& scheduler,
-                              const std::string& log_dir);
+                              const std::string& log_dir, const std::string& outputs_dir);
 
   WorkerSession(grpc::CallbackServerContext* context, master::Scheduler& scheduler,
-                const std::string& log_dir);
+                const std::string& log_dir, const std::string& outputs_dir);
 
   // grpc::ServerBidiReactor
   void OnReadDone(bool ok) override;
@@ -67,6 +68,7 @@ class WorkerSession final : public grpc::ServerBidiReactor<v1::WorkerMessage, v1
 
   master::Scheduler& scheduler_;
   RemoteLogWriter logs_;
+  OutputReceiver outputs_;
   const std::string peer_;
   v1::WorkerMessage in_;
 

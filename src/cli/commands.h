@@ -1,5 +1,5 @@
 // The client subcommands of `pipegrid` (DESIGN §5, §7): submit, jobs, get,
-// logs, cancel, kill, retry, delete, dlq list|requeue, workers.
+// logs, cancel, kill, retry, delete, dlq list|requeue, workers, run, outputs.
 //
 // Each command runs from its CLI11 callback, inside app.parse(), and stores
 // its exit code (0 ok / job succeeded, 1 job failed, 2 job cancelled, 3

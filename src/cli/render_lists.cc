@@ -44,10 +44,19 @@ std::string RenderJobList(const Json& page) {
 
 std::string RenderWorkerList(const Json& page) {
   std::vector<std::vector<std::string>> rows = {
-      {"NAME", "STATE", "SLOTS FREE", "CPU", "MEMORY", "LABELS", "VERSION", "LAST HEARTBEAT"}};
+      {"NAME", "STATE", "SLOTS FREE", "RUNNING", "CPU", "MEMORY", "LABELS", "VERSION",
+       "LAST HEARTBEAT"}};
   for (const Json& worker : FieldArray(page, "items")) {
-    rows.push_back({FieldText(worker, "name"), FieldText(worker, "state"),
+    std::string state = FieldText(worker, "state");
+    // A live worker whose stream is down: its tasks wait for it until its
+    // lease ends.
+    if (worker.is_object() && worker.value("connected", true) == false &&
+        (state == "READY" || state == "DRAINING")) {
+      state += " (disconnected)";
+    }
+    rows.push_back({FieldText(worker, "name"), state,
                     Ratio(FieldText(worker, "slotsFree"), FieldText(worker, "slots")),
+                    FieldText(worker, "running"),
                     FieldText(worker, "cpu"), SizeText(worker, "memory"),
                     FieldText(worker, "labels"), FieldText(worker, "version"),
                     FieldText(worker, "lastHeartbeatAt")});

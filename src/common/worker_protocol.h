@@ -15,6 +15,24 @@
 
 namespace pipegrid::protocol {
 
+// A file a task kept (outputs.files), as the master stores and serves it:
+// path relative to the task's workspace, size, SHA-256 (hex).
+struct OutputFile {
+  std::string path;
+  int64_t size = 0;
+  std::string sha256;
+  bool operator==(const OutputFile&) const = default;
+};
+
+// An upstream task's kept file that an attempt needs under
+// inputs/<task>/<path> in its workspace (issue 8). `local` is where the worker
+// has it (its cache); set by the worker's protocol client once fetched.
+struct InputFile {
+  std::string task;
+  OutputFile file;
+  std::string local;
+};
+
 struct StepCommand {
   std::string executor = "shell";
   std::vector<std::string> commands;
@@ -30,6 +48,12 @@ struct Assignment {
   std::vector<StepCommand> steps;
   std::optional<Millis> timeout;  // whole attempt; the worker enforces it
   std::map<std::string, std::string> env;  // extra environment, added last
+  // outputs.files (paths or globs relative to the workspace) to keep when the
+  // attempt succeeds, at most max_output_bytes in all.
+  std::vector<std::string> outputs;
+  int64_t max_output_bytes = 1LL << 30;
+  // Upstream outputs to place read-only under inputs/<task>/ first.
+  std::vector<InputFile> inputs;
 };
 
 // master -> worker: stop an attempt. The worker signals the attempt's process
@@ -56,6 +80,10 @@ struct AttemptFinished {
   std::optional<int> signal;
   std::string reason;  // human-readable: "step 2 exited with 3", "timeout after 10s"
   WallTime finished_at{};
+  // On success: the files kept (outputs.files resolved), and where they are
+  // in the workspace (`workspace`, for the worker's client to send them).
+  std::vector<OutputFile> outputs;
+  std::string workspace;
 };
 
 // What a worker sends; implemented by the master side of a connection.

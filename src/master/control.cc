@@ -54,6 +54,7 @@ void Scheduler::Impl::StopJob(Txn& txn, JobRt& job, Outcome outcome, JobState fi
         break;
       case TaskState::kAssigned:
       case TaskState::kRunning: {
+        if (task.is_group()) break;  // its instances stop; it settles below
         task.stop_sent = true;
         SendStop(txn, task.attempt->worker, {task.attempt->id, outcome, grace});
         break;
@@ -61,6 +62,9 @@ void Scheduler::Impl::StopJob(Txn& txn, JobRt& job, Outcome outcome, JobState fi
       default:
         break;
     }
+  }
+  for (auto& tp : job.tasks) {
+    if (tp->is_group()) SettleGroup(txn, *tp);
   }
   MaybeFinishJob(txn, job);
 }

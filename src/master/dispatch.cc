@@ -7,7 +7,7 @@ namespace pipegrid::master {
 namespace {
 
 QueueKey KeyOf(TaskRt& task) {
-  return {-task.job->rec.priority, task.job->order, task.index, &task};
+  return {-task.job->rec.priority, task.job->order, task.index, task.rec.item_index, &task};
 }
 
 // Declared resources fit what the worker has left; undeclared ones (0) always fit,
@@ -151,6 +151,23 @@ void Scheduler::Impl::StartAttempt(Txn& txn, TaskRt& task, WorkerRt& worker) {
   msg.attempt_number = a.number;
   msg.timeout = spec.timeout;
   for (const spec::Step& s : spec.steps) msg.steps.push_back({s.executor, s.commands});
+  if (task.parent != nullptr) {
+    msg.env["PIPEGRID_ITEM"] = task.rec.item;
+    msg.env["PIPEGRID_ITEM_INDEX"] = std::to_string(task.rec.item_index);
+  }
+  msg.outputs = spec.outputs;
+  msg.max_output_bytes = options_.max_output_bytes;
+  // Upstream tasks' kept files (a forEach task's: each instance's).
+  for (int d : job.dag.deps[task.index]) {
+    const TaskRt& up = *job.tasks[d];
+    auto add = [&msg](const TaskRt& from) {
+      for (const protocol::OutputFile& f : from.rec.outputs) {
+        msg.inputs.push_back({from.rec.name, f, ""});
+      }
+    };
+    add(up);
+    for (const TaskRt* inst : up.instances) add(*inst);
+  }
   // Sent only once the assignment is durable; looked up again by name then,
   // since the worker may have gone in between (its attempts are then lost).
   txn.AfterCommit([this, name = worker.info.name, m = std::move(msg)]() mutable {

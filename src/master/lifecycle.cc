@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 
 #include "common/units.h"
 #include "master/backoff.h"
@@ -109,6 +110,7 @@ void Scheduler::Impl::OnFinished(const protocol::AttemptFinished& msg) {
     // Fencing: each task records exactly one outcome per attempt, and only
     // the current attempt may record one.
     counters_.stale_results.fetch_add(1, std::memory_order_relaxed);
+    DiscardOutputs(msg);
     spdlog::warn("result refused: attempt is not current attempt={} outcome={}", msg.attempt_id,
                  Name(msg.outcome));
     return;
@@ -142,6 +144,7 @@ void Scheduler::Impl::EndAttempt(Txn& txn, TaskRt& task, const protocol::Attempt
   const std::string& why = msg.reason.empty() ? std::string(Name(msg.outcome)) : msg.reason;
   switch (msg.outcome) {
     case Outcome::kSucceeded:
+      KeepOutputs(txn, task, msg);
       OnTaskSucceeded(txn, task);
       break;
     case Outcome::kCancelled:
@@ -188,11 +191,35 @@ void Scheduler::Impl::EndAttempt(Txn& txn, TaskRt& task, const protocol::Attempt
       }
       break;
   }
+  if (task.parent != nullptr) SettleGroup(txn, *task.parent);
   MaybeFinishJob(txn, job);
+}
+
+void Scheduler::Impl::KeepOutputs(Txn& txn, TaskRt& task, const protocol::AttemptFinished& msg) {
+  task.rec.outputs = msg.outputs;
+  txn.Touch(task);
+  if (msg.workspace.empty() || options_.outputs_dir.empty()) return;
+  // One rename moves the staged files into place (replacing an earlier
+  // attempt's); the manifest is committed with the success.
+  namespace fs = std::filesystem;
+  fs::path dest = fs::path(options_.outputs_dir) / task.job->rec.id / task.rec.name;
+  std::error_code ec;
+  fs::remove_all(dest, ec);
+  fs::create_directories(dest.parent_path(), ec);
+  fs::rename(msg.workspace, dest, ec);
+  if (ec) spdlog::error("outputs not kept task={} error={}", task.rec.name, ec.message());
+}
+
+void Scheduler::Impl::DiscardOutputs(const protocol::AttemptFinished& msg) {
+  if (msg.workspace.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(msg.workspace, ec);
 }
 
 void Scheduler::Impl::OnTaskSucceeded(Txn& txn, TaskRt& task) {
   SetTaskState(txn, task, TaskState::kSucceeded, "");
+  // An instance is not a DAG node: its group settles (EndAttempt).
+  if (task.parent != nullptr) return;
   JobRt& job = *task.job;
   for (int d : job.dag.dependents[task.index]) {
     TaskRt& dep = *job.tasks[d];
@@ -246,7 +273,8 @@ void Scheduler::Impl::OnTaskFailedForGood(Txn& txn, TaskRt& task, Outcome outcom
   dl.failed_at = loop_.clock().Wall();
   txn.batch().put_dead_letters.push_back(std::move(dl));
   counters_.dead_letters.fetch_add(1, std::memory_order_relaxed);
-  SkipDependents(txn, task);
+  // An instance's dependents are its group's, skipped when the group settles.
+  if (task.parent == nullptr) SkipDependents(txn, task);
   if (job.spec.fail_fast && !job.stopping) {
     StopJob(txn, job, Outcome::kCancelled, JobState::kFailed,
             fmt::format("failFast: task {} failed", task.rec.name), options_.cancel_grace);
@@ -267,6 +295,12 @@ void Scheduler::Impl::SkipDependents(Txn& txn, TaskRt& task) {
 }
 
 void Scheduler::Impl::MakeReady(Txn& txn, TaskRt& task, std::string reason) {
+  if (task.is_group()) {
+    // Expanded once; after a retry or requeue its instances carry on.
+    if (task.instances.empty()) return Expand(txn, task);
+    SetTaskState(txn, task, TaskState::kRunning, std::move(reason));
+    return SettleGroup(txn, task);
+  }
   SetTaskState(txn, task, TaskState::kQueued, std::move(reason));
   Enqueue(task);
 }

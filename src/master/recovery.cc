@@ -44,6 +44,7 @@ Status Scheduler::Impl::Recover() {
       switch (task.rec.state) {
         case TaskState::kAssigned:
         case TaskState::kRunning:
+          if (task.is_group()) break;  // its instances are recovered one by one
           if (task.attempt) {
             // Its worker may still run it (a remote worker outlives the
             // master): it waits for the worker to report back, and ends

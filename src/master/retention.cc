@@ -40,6 +40,9 @@ Result<int> RetentionSweeper::SweepOnce() {
     for (const std::string& id : ids) {
       std::error_code ec;
       if (!options_.log_dir.empty()) std::filesystem::remove_all(options_.log_dir + "/" + id, ec);
+      if (!options_.outputs_dir.empty()) {
+        std::filesystem::remove_all(options_.outputs_dir + "/" + id, ec);
+      }
     }
     deleted += static_cast<int>(ids.size());
     if (static_cast<int>(ids.size()) < options_.batch_size) return deleted;

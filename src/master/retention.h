@@ -22,6 +22,7 @@ struct RetentionOptions {
   Millis interval{60'000};                   // between sweeps
   int batch_size = 100;                      // jobs per commit
   std::string log_dir;                       // <log_dir>/<job_id> goes with its job
+  std::string outputs_dir;                   // and so does <outputs_dir>/<job_id>
 };
 
 class RetentionSweeper {

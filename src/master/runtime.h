@@ -30,14 +30,22 @@ struct TaskRt {
   bool dirty = false;
   bool attempt_dirty = false;
   bool stop_sent = false;  // a StopRequest went to the worker for `attempt`
+  // Fan-out: an instance points at its task (the group); a group lists its
+  // instances once expanded. An instance shares its group's spec and index.
+  TaskRt* parent = nullptr;
+  std::vector<TaskRt*> instances;
 
   const spec::Task& spec() const;
+  // A forEach task itself: it never runs, its instances do.
+  bool is_group() const { return parent == nullptr && spec().for_each.has_value(); }
 };
 
 struct JobRt {
   store::JobRecord rec;
   spec::JobSpec spec;
   spec::Dag dag;
+  // The spec's tasks first, in spec order (tasks[i] is DAG node i), then the
+  // fan-out instances as they are created.
   std::vector<std::unique_ptr<TaskRt>> tasks;
   uint64_t order = 0;  // submission order: FIFO among equal priorities
   EventLoop::TimerId timeout_timer = 0;
@@ -55,11 +63,13 @@ struct QueueKey {
   int neg_priority;
   uint64_t job_order;
   int task_index;
+  int item_index;  // fan-out instances of one task, in item order
   TaskRt* task;
   auto operator<=>(const QueueKey& o) const {
     if (auto c = neg_priority <=> o.neg_priority; c != 0) return c;
     if (auto c = job_order <=> o.job_order; c != 0) return c;
-    return task_index <=> o.task_index;
+    if (auto c = task_index <=> o.task_index; c != 0) return c;
+    return item_index <=> o.item_index;
   }
   bool operator==(const QueueKey& o) const { return (*this <=> o) == 0; }
 };

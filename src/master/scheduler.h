@@ -41,6 +41,13 @@ struct SchedulerOptions {
   Millis worker_timeout{10'000};
   // A GONE worker is listed this long after it left (DESIGN §3).
   Millis gone_retention{3'600'000};
+  // forEach: more items than this fail the task (--max-fanout).
+  int max_fanout = 10'000;
+  // outputs.files of one attempt, in all (--max-output-bytes).
+  int64_t max_output_bytes = 1LL << 30;
+  // Where tasks' kept files live: <outputs_dir>/<job>/<task>/<path>. A
+  // forEach `from: T, file: F` reads T's F from there.
+  std::string outputs_dir;
 };
 
 struct SubmitResult {

@@ -66,6 +66,10 @@ class Scheduler::Impl {
   // ASSIGNED -> RUNNING: the worker reports the attempt's processes exist.
   void MarkStarted(Txn& txn, TaskRt& task, int64_t pgid, WallTime started_at);
   void OnTaskSucceeded(Txn& txn, TaskRt& task);
+  // Moves a success's staged files (msg.workspace, on the master) into
+  // <outputs_dir>/<job>/<task>/ and records their manifest.
+  void KeepOutputs(Txn& txn, TaskRt& task, const protocol::AttemptFinished& msg);
+  void DiscardOutputs(const protocol::AttemptFinished& msg);
   void OnTaskFailedForGood(Txn& txn, TaskRt& task, Outcome outcome, const std::string& reason);
   void ScheduleRetry(Txn& txn, TaskRt& task, const std::string& reason);
   void SkipDependents(Txn& txn, TaskRt& task);
@@ -90,6 +94,13 @@ class Scheduler::Impl {
   std::string WhyNoWorkerFits(const TaskRt& task) const;
   void StartAttempt(Txn& txn, TaskRt& task, WorkerRt& worker);
   void FreeWorkerSlot(TaskRt& task);
+
+  // --- fan-out (fanout.cc) ---
+  // A forEach task whose dependencies are met: one instance per item, queued.
+  void Expand(Txn& txn, TaskRt& group);
+  Result<std::vector<std::string>> ForEachItems(const TaskRt& group) const;
+  // Decides a group's state from its instances once none can change any more.
+  void SettleGroup(Txn& txn, TaskRt& group);
 
   // --- control (control.cc) ---
   // Stops every unfinished task of the job: those not started end CANCELLED at

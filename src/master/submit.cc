@@ -80,10 +80,14 @@ void Scheduler::Impl::Submit(spec::JobSpec spec, Reply<Result<SubmitResult>> don
   Txn txn;
   txn.Touch(j);
   AddEvent(txn, j, nullptr, 0, "job", "", Name(JobState::kPending), "submitted");
-  for (auto& t : j.tasks) {
-    txn.Touch(*t);
-    if (t->unmet_deps == 0) MakeReady(txn, *t, "");
+  // By index: a forEach task expands into j.tasks as it becomes ready.
+  const size_t spec_tasks = j.tasks.size();
+  for (size_t i = 0; i < spec_tasks; ++i) txn.Touch(*j.tasks[i]);
+  for (size_t i = 0; i < spec_tasks; ++i) {
+    if (j.tasks[i]->unmet_deps == 0) MakeReady(txn, *j.tasks[i], "");
   }
+  // A fan-out with no items (or too many) can settle the job at once.
+  MaybeFinishJob(txn, j);
   ArmJobTimeout(j);
   Dispatch(txn);
   txn.AfterCommit([done = std::move(done), id] { done(SubmitResult{id, true}); });
@@ -122,12 +126,15 @@ void Scheduler::Impl::Retry(const std::string& job_id, Reply<Status> done) {
     t->rec.lost_used = 0;
     SetTaskState(txn, *t, TaskState::kPending, "job retried");
   }
-  for (auto& t : job->tasks) {
-    t->unmet_deps = 0;
-    for (int d : job->dag.deps[t->index]) {
-      if (job->tasks[d]->rec.state != TaskState::kSucceeded) ++t->unmet_deps;
+  // By index: a forEach task that never ran expands into job->tasks here.
+  const size_t known = job->tasks.size();
+  for (size_t i = 0; i < known; ++i) {
+    TaskRt& t = *job->tasks[i];
+    t.unmet_deps = 0;
+    for (int d : job->dag.deps[t.index]) {
+      if (job->tasks[d]->rec.state != TaskState::kSucceeded) ++t.unmet_deps;
     }
-    if (t->rec.state == TaskState::kPending && t->unmet_deps == 0) MakeReady(txn, *t, "job retried");
+    if (t.rec.state == TaskState::kPending && t.unmet_deps == 0) MakeReady(txn, t, "job retried");
   }
   ArmJobTimeout(*job);
   // Nothing may have been left to requeue (every task had succeeded after
@@ -180,7 +187,12 @@ void Scheduler::Impl::RequeueDeadLetter(const std::string& task_id, Reply<Status
   task.rec.retries_used = 0;
   task.rec.lost_used = 0;
   MakeReady(txn, task, "dead letter requeued");
-  ReviveSkippedDependents(txn, task);
+  // A requeued instance reopens its group; the group's dependents wait again.
+  TaskRt& node = task.parent != nullptr ? *task.parent : task;
+  if (task.parent != nullptr && IsFinished(node.rec.state)) {
+    SetTaskState(txn, node, TaskState::kRunning, "instance " + task.rec.name + " requeued");
+  }
+  ReviveSkippedDependents(txn, node);
   Dispatch(txn);
   txn.AfterCommit([done = std::move(done)] { done(Status::Ok()); });
   Flush(txn);
@@ -314,9 +326,14 @@ Result<JobRt*> Scheduler::Impl::LoadJob(const store::JobRecord& rec) {
   if (!dag.ok()) return Internal("stored spec of job " + rec.id + ": " + dag.status().ToString());
   PG_ASSIGN_OR_RETURN(std::vector<store::TaskRecord> tasks, store_.ListTasks(rec.id));
   PG_ASSIGN_OR_RETURN(std::vector<store::AttemptRecord> attempts, store_.ListAttempts(rec.id));
-  if (tasks.size() != spec->tasks.size()) {
+  // The spec's tasks, then fan-out instances (rows naming a parent).
+  auto is_instance = [](const store::TaskRecord& t) { return !t.parent.empty(); };
+  auto first_instance = std::stable_partition(tasks.begin(), tasks.end(),
+                                              [&](const auto& t) { return !is_instance(t); });
+  size_t spec_rows = static_cast<size_t>(first_instance - tasks.begin());
+  if (spec_rows != spec->tasks.size()) {
     return Internal(fmt::format("job {} has {} task rows for {} tasks in its spec", rec.id,
-                                tasks.size(), spec->tasks.size()));
+                                spec_rows, spec->tasks.size()));
   }
   auto job = std::make_unique<JobRt>();
   job->rec = rec;
@@ -329,8 +346,17 @@ Result<JobRt*> Scheduler::Impl::LoadJob(const store::JobRecord& rec) {
     task->rec = std::move(tr);
     job->tasks.push_back(std::move(task));
   }
-  std::sort(job->tasks.begin(), job->tasks.end(),
-            [](const auto& a, const auto& b) { return a->index < b->index; });
+  std::stable_sort(job->tasks.begin(), job->tasks.begin() + static_cast<long>(spec_rows),
+                   [](const auto& a, const auto& b) { return a->index < b->index; });
+  // Rows come in item order (ListTasks).
+  for (size_t i = spec_rows; i < job->tasks.size(); ++i) {
+    TaskRt& inst = *job->tasks[i];
+    if (inst.index < 0 || static_cast<size_t>(inst.index) >= spec_rows) {
+      return Internal(fmt::format("job {}: instance {} has no task", rec.id, inst.rec.name));
+    }
+    inst.parent = job->tasks[inst.index].get();
+    inst.parent->instances.push_back(&inst);
+  }
   for (auto& t : job->tasks) {
     for (int d : job->dag.deps[t->index]) {
       if (job->tasks[d]->rec.state != TaskState::kSucceeded) ++t->unmet_deps;

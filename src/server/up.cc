@@ -103,6 +103,9 @@ int RunUp(const UpOptions& options) {
   master::SchedulerOptions sched_options;
   sched_options.cancel_grace = options.cancel_grace;
   sched_options.worker_timeout = options.worker_timeout;
+  sched_options.max_fanout = options.max_fanout;
+  sched_options.max_output_bytes = options.max_output_bytes;
+  sched_options.outputs_dir = data_dir + "/outputs";
   master::Scheduler scheduler(loop, **store, committer, ids, sched_options);
   const std::string log_dir = data_dir + "/logs";
 
@@ -125,6 +128,7 @@ int RunUp(const UpOptions& options) {
     client_options.ship_logs = false;
     client_options.exit_on_drain = false;
     client_options.drain_grace = Millis(0);
+    client_options.cache_dir = data_dir + "/cache";
     client = std::make_unique<worker::WorkerClient>(
         client_options, [&grpc_server] { return grpc_server->InProcessChannel(); });
     worker::AgentOptions agent_options;
@@ -157,6 +161,7 @@ int RunUp(const UpOptions& options) {
   grpc_options.listen = options.grpc;
   grpc_options.tls_dir = options.tls_dir;
   grpc_options.log_dir = log_dir;
+  grpc_options.outputs_dir = sched_options.outputs_dir;
   auto started_grpc = api::GrpcServer::Start(grpc_options, scheduler);
   if (!started_grpc.ok()) return fail(started_grpc.status());
   grpc_server = std::move(*started_grpc);
@@ -172,6 +177,7 @@ int RunUp(const UpOptions& options) {
   api_options.listen = options.http;
   api_options.max_body_bytes = options.max_body_bytes;
   api_options.log_dir = log_dir;
+  api_options.outputs_dir = sched_options.outputs_dir;
   api_options.influx_url = options.influx_url;
   api_options.influx_token = options.influx_token;
   api_options.influx_interval = options.influx_interval;
@@ -183,6 +189,7 @@ int RunUp(const UpOptions& options) {
   master::RetentionOptions retention_options;
   retention_options.retention = options.job_retention;
   retention_options.log_dir = log_dir;
+  retention_options.outputs_dir = sched_options.outputs_dir;
   master::RetentionSweeper retention(
       **store,
       [&scheduler](std::vector<std::string> ids, std::function<void(Status)> done) {

@@ -23,6 +23,7 @@ struct UpFlags {
   std::string shutdown_grace = "10s";
   std::string cancel_grace = "10s";
   std::string worker_timeout = "10s";
+  std::string max_output_bytes = "1Gi";
   std::string influx_interval = "10s";
 };
 
@@ -49,6 +50,8 @@ Status Resolve(UpFlags& f) {
   }
   PG_RETURN_IF_ERROR(size("max-log-bytes", f.max_log_bytes, f.options.max_log_bytes));
   PG_RETURN_IF_ERROR(size("max-body-bytes", f.max_body_bytes, f.options.max_body_bytes));
+  PG_RETURN_IF_ERROR(size("max-output-bytes", f.max_output_bytes, f.options.max_output_bytes));
+  if (f.options.max_fanout < 0) return InvalidArgument("--max-fanout must not be negative");
   if (f.options.slots < -1) return InvalidArgument("--slots must not be negative");
   return Status::Ok();
 }
@@ -98,6 +101,12 @@ void AddServer(CLI::App& app, int& exit_code, bool embedded_worker) {
       ->capture_default_str();
   up->add_option("--worker-timeout", flags->worker_timeout,
                  "A worker silent this long is lost")
+      ->capture_default_str();
+  up->add_option("--max-fanout", o.max_fanout,
+                 "forEach: most instances of one task (more fail the task)")
+      ->capture_default_str();
+  up->add_option("--max-output-bytes", flags->max_output_bytes,
+                 "outputs.files kept per attempt, in all")
       ->capture_default_str();
   up->add_option("--log-level", o.log_level, "trace|debug|info|warn|error")
       ->capture_default_str();

@@ -126,6 +126,7 @@ int RunWorker(const WorkerFlags& f) {
   client_options.memory = static_cast<int64_t>(::sysconf(_SC_PHYS_PAGES)) * ::sysconf(_SC_PAGESIZE);
   client_options.log_dir = work_dir + "/logs";
   client_options.drain_grace = *drain_grace;
+  client_options.cache_dir = work_dir + "/cache";
   worker::WorkerClient client(client_options, *channels);
 
   // Kills what a crashed previous run left behind; the master learns of

@@ -37,6 +37,18 @@ struct Step {
   bool operator==(const Step&) const = default;
 };
 
+// Fan-out (DESIGN §2): the task runs once per item. Either `from` and `file`
+// are set (the items are the non-empty lines of that output file of `from`,
+// known only when `from` has succeeded) or neither is (the items are `items`,
+// possibly none).
+struct ForEach {
+  std::string from;                // upstream task; set together with `file`
+  std::string file;                // an output file of `from`: one item per non-empty line
+  std::vector<std::string> items;  // literal list (when `from` is empty)
+  bool literal() const { return from.empty(); }
+  bool operator==(const ForEach&) const = default;
+};
+
 struct Task {
   std::string name;
   std::vector<std::string> depends_on;
@@ -47,6 +59,12 @@ struct Task {
   int64_t memory = 0;  // bytes; 0 = not declared
   std::map<std::string, std::string> node_selector;
   bool spread = false;
+  // Validated: `from` is in depends_on, is not itself a fan-out task, and
+  // `file` is covered by one of its `outputs`.
+  std::optional<ForEach> for_each;
+  // outputs.files: relative paths or fnmatch(3) globs (FNM_PATHNAME) within
+  // the workspace, no "..", no duplicates; empty = none declared.
+  std::vector<std::string> outputs;
   bool operator==(const Task&) const = default;
 };
 
@@ -77,7 +95,9 @@ Result<BodyFormat> FormatFromContentType(std::string_view content_type);
 // legacy {"pipeline": [...]} format too (legacy = true, name left empty).
 Result<JobSpec> ParseJobSpec(std::string_view body, BodyFormat format);
 
-// Canonical v1 JSON of a spec (every field spelled out, defaults included).
+// Canonical v1 JSON of a spec (every field spelled out, defaults included,
+// except forEach and outputs, which appear only when set so that specs without
+// them keep the canonical JSON they had before those fields existed).
 // ParseJobSpec(ToJson(s).dump(), kJson) == s. Stored with the job and compared
 // for idempotent submit.
 nlohmann::json ToJson(const JobSpec& spec);

@@ -24,6 +24,8 @@ Result<JobSpec> ParseJobSpec(std::string_view body, BodyFormat format) {
   PG_ASSIGN_OR_RETURN(JobSpec spec,
                       legacy ? internal::ReadLegacyJob(root) : internal::ReadJob(root));
   PG_RETURN_IF_ERROR(BuildDag(spec).status());
+  // After BuildDag: a forEach names its source among dependencies that exist.
+  PG_RETURN_IF_ERROR(internal::CheckForEachSources(spec));
   return spec;
 }
 

@@ -1,4 +1,5 @@
-// One task of a v1 spec: its steps, resources, placement and retry.
+// One task of a v1 spec: its steps, resources, placement and retry (forEach
+// and outputs: read_fan_out.cc).
 #include <charconv>
 #include <cmath>
 
@@ -12,19 +13,6 @@ namespace {
 constexpr std::string_view kNameRule =
     "must start with a letter or digit and contain only letters, digits, '_' and '-' (at most "
     "63 characters)";
-
-// Valid DESIGN fields whose feature has not shipped: refusing them by name
-// beats "unknown field" (they are not unknown) and beats ignoring them (the
-// job would run, wrongly, without its fan-out).
-Status RejectUnsupported(const Value& task) {
-  if (std::optional<Value> v = task.Field("forEach")) {
-    return v->Error("forEach is not supported yet: fan-out arrives with its own release");
-  }
-  if (std::optional<Value> v = task.Field("outputs")) {
-    return v->Error("outputs is not supported yet: kept files arrive with their own release");
-  }
-  return Status::Ok();
-}
 
 // "500m" (millicores) or a decimal number of cores, as Kubernetes writes them.
 std::optional<double> ParseCpuText(std::string_view text) {
@@ -101,11 +89,13 @@ Result<Task> ReadTask(const Value& v, const RetryPolicy& job_retry) {
   if (!IsValidTaskName(task.name)) {
     return name->Error("invalid task name " + Quote(task.name) + ": " + std::string(kNameRule));
   }
-  PG_RETURN_IF_ERROR(RejectUnsupported(v));
 
   // Whether each name exists, and cycles, are BuildDag's to check.
   if (std::optional<Value> deps = v.Field("dependsOn")) {
     PG_ASSIGN_OR_RETURN(task.depends_on, ReadNames(*deps));
+  }
+  if (std::optional<Value> for_each = v.Field("forEach")) {
+    PG_ASSIGN_OR_RETURN(task.for_each, ReadForEach(*for_each, task));
   }
   std::optional<Value> steps = v.Field("steps");
   if (!steps) return v.Missing("steps");
@@ -132,6 +122,9 @@ Result<Task> ReadTask(const Value& v, const RetryPolicy& job_retry) {
   task.retry = job_retry;
   if (std::optional<Value> retry = v.Field("retry")) {
     PG_ASSIGN_OR_RETURN(task.retry, ReadRetry(*retry, job_retry));
+  }
+  if (std::optional<Value> outputs = v.Field("outputs")) {
+    PG_ASSIGN_OR_RETURN(task.outputs, ReadOutputs(*outputs));
   }
   return task;
 }

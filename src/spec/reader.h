@@ -1,5 +1,6 @@
 // Document tree (spec/value.h) -> JobSpec: the field-by-field validation of
-// DESIGN §2. Dependencies between tasks are checked afterwards by BuildDag.
+// DESIGN §2. Dependencies between tasks are checked afterwards by BuildDag,
+// then CheckForEachSources.
 //
 // Private to src/spec/. Pure functions.
 #pragma once
@@ -29,6 +30,15 @@ Result<RetryPolicy> ReadRetry(const Value& v, const RetryPolicy& base);
 Result<std::vector<std::string>> ReadCommands(const Value& v);
 // An executor name (task name rules).
 Result<std::string> ReadExecutor(const Value& v);
+// forEach of `task`, whose name and dependsOn are already read: either
+// {from, file}, `from` being in dependsOn, or {items}.
+Result<ForEach> ReadForEach(const Value& v, const Task& task);
+// outputs: {files: [...]}, a non-empty list of distinct relative paths or globs.
+Result<std::vector<std::string>> ReadOutputs(const Value& v);
+// What needs the whole job, run once BuildDag accepted it: each forEach.file is
+// covered by its `from` task's outputs, and that task is no fan-out itself.
+// Errors name "spec.tasks[i].forEach.file" (or ".from").
+Status CheckForEachSources(const JobSpec& spec);
 // labels and nodeSelector: label keys, values up to 256 characters.
 Result<std::map<std::string, std::string>> ReadLabels(const Value& v);
 

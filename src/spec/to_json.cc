@@ -1,7 +1,8 @@
 // Canonical JSON of a spec. Every field is written, defaults included, so two
 // specs that mean the same compare equal as JSON (idempotent submit) and a
 // stored spec does not change meaning if a default changes later. Absent
-// optionals are null, which ParseJobSpec reads as "not set".
+// optionals are null, which ParseJobSpec reads as "not set". The exception:
+// forEach and outputs, newer than stored specs, are left out when unused.
 //
 // A legacy spec comes out as the v1 spec it means (legacy is not a field), and
 // its name must be set first: ParseJobSpec refuses an empty name.
@@ -35,7 +36,7 @@ json TaskJson(const Task& t) {
   json steps = json::array();
   for (const Step& s : t.steps)
     steps.push_back({{"executor", s.executor}, {"commands", s.commands}});
-  return {
+  json task = {
       {"name", t.name},
       {"dependsOn", t.depends_on},
       {"steps", std::move(steps)},
@@ -48,6 +49,15 @@ json TaskJson(const Task& t) {
       {"nodeSelector", t.node_selector},
       {"spread", t.spread},
   };
+  // Written only when used: the canonical JSON of a spec without them must stay
+  // what it was before they existed, or stored specs would stop comparing equal.
+  if (t.for_each) {
+    const ForEach& fe = *t.for_each;
+    task["forEach"] =
+        fe.literal() ? json{{"items", fe.items}} : json{{"from", fe.from}, {"file", fe.file}};
+  }
+  if (!t.outputs.empty()) task["outputs"] = {{"files", t.outputs}};
+  return task;
 }
 
 }  // namespace

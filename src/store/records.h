@@ -10,6 +10,7 @@
 
 #include "common/clock.h"
 #include "common/states.h"
+#include "common/worker_protocol.h"
 
 namespace pipegrid::store {
 
@@ -44,6 +45,14 @@ struct TaskRecord {
   int lost_used = 0;          // attempts counted against retry.lostLimit
   int attempts_started = 0;   // number of the latest attempt (0: none yet)
   std::optional<WallTime> retry_at;  // while RETRYING: when the backoff ends
+  // Fan-out (forEach): an instance names its task ("ocr") as parent and
+  // carries its item; a task that is not an instance has parent "" and
+  // item_index -1. Instances share their task's `index`.
+  std::string parent;
+  int item_index = -1;
+  std::string item;
+  // outputs.files kept by the succeeded attempt, as stored by the master.
+  std::vector<protocol::OutputFile> outputs;
   bool operator==(const TaskRecord&) const = default;
 };
 

@@ -32,6 +32,23 @@ void ToProto(const protocol::Assignment& in, v1::Assign* out) {
   }
   if (in.timeout) out->set_timeout_ms(in.timeout->count());
   for (const auto& [k, v] : in.env) (*out->mutable_env())[k] = v;
+  for (const std::string& o : in.outputs) out->add_outputs(o);
+  out->set_max_output_bytes(in.max_output_bytes);
+  for (const protocol::InputFile& i : in.inputs) {
+    v1::Input* input = out->add_inputs();
+    input->set_task(i.task);
+    ToProto(i.file, input->mutable_file());
+  }
+}
+
+void ToProto(const protocol::OutputFile& in, v1::OutputFile* out) {
+  out->set_path(in.path);
+  out->set_size(in.size);
+  out->set_sha256(in.sha256);
+}
+
+protocol::OutputFile FromProto(const v1::OutputFile& in) {
+  return {in.path(), in.size(), in.sha256()};
 }
 
 protocol::Assignment FromProto(const v1::Assign& in) {
@@ -49,6 +66,9 @@ protocol::Assignment FromProto(const v1::Assign& in) {
   }
   if (in.has_timeout_ms()) out.timeout = Millis(in.timeout_ms());
   for (const auto& [k, v] : in.env()) out.env[k] = v;
+  out.outputs.assign(in.outputs().begin(), in.outputs().end());
+  if (in.max_output_bytes() > 0) out.max_output_bytes = in.max_output_bytes();
+  for (const v1::Input& i : in.inputs()) out.inputs.push_back({i.task(), FromProto(i.file()), ""});
   return out;
 }
 
@@ -84,6 +104,7 @@ void ToProto(const protocol::AttemptFinished& in, v1::Finished* out) {
   if (in.signal) out->set_signal(*in.signal);
   out->set_reason(in.reason);
   out->set_finished_at_ms(ToMillis(in.finished_at));
+  for (const protocol::OutputFile& f : in.outputs) ToProto(f, out->add_outputs());
 }
 
 protocol::AttemptFinished FromProto(const v1::Finished& in) {
@@ -94,6 +115,7 @@ protocol::AttemptFinished FromProto(const v1::Finished& in) {
   if (in.has_signal()) out.signal = in.signal();
   out.reason = in.reason();
   out.finished_at = FromMillis(in.finished_at_ms());
+  for (const v1::OutputFile& f : in.outputs()) out.outputs.push_back(FromProto(f));
   return out;
 }
 

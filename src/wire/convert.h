@@ -33,6 +33,9 @@ protocol::StopRequest FromProto(const v1::Stop& in);
 void ToProto(const protocol::AttemptStarted& in, v1::Started* out);
 protocol::AttemptStarted FromProto(const v1::Started& in);
 
+void ToProto(const protocol::OutputFile& in, v1::OutputFile* out);
+protocol::OutputFile FromProto(const v1::OutputFile& in);
+
 void ToProto(const protocol::AttemptFinished& in, v1::Finished* out);
 protocol::AttemptFinished FromProto(const v1::Finished& in);
 

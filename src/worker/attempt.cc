@@ -7,6 +7,7 @@
 #include "common/units.h"
 #include "worker/attempt_record.h"
 #include "worker/proc_stat.h"
+#include "worker/task_files.h"
 #include "worker/workspace.h"
 
 namespace pipegrid::worker {
@@ -41,6 +42,9 @@ void Attempt::Start() {
   if (!workspace.ok())
     return FailSetup("cannot prepare workspace: " + workspace.status().message());
   workspace_ = std::move(workspace).value();
+  if (Status placed = PlaceInputs(workspace_, a.inputs); !placed.ok()) {
+    return FailSetup("cannot place inputs: " + placed.message());
+  }
 
   Result<std::unique_ptr<LogSink>> sink =
       LogSink::Open(LogPath(ctx_.options->log_dir, a.job_id, a.task_name, a.attempt_number),
@@ -58,7 +62,7 @@ void Attempt::Start() {
     });
   }
   if (commands_.empty()) {
-    Decide(Outcome::kSucceeded, "");
+    DecideSuccess();
     return Finish();
   }
   StartCommand(0);
@@ -155,7 +159,7 @@ void Attempt::MaybeCommandDone() {
       Decide(Outcome::kExit, Describe(cmd) + " exited with " + std::to_string(status->value),
              status->value);
     } else if (index + 1 == commands_.size()) {
-      Decide(Outcome::kSucceeded, "");
+      DecideSuccess();
     }
   }
   if (verdict_) return Finish();
@@ -171,6 +175,15 @@ void Attempt::Decide(Outcome outcome, std::string reason, std::optional<int> exi
   verdict_->exit_code = exit_code;
   verdict_->signal = signal;
   verdict_->reason = std::move(reason);
+}
+
+void Attempt::DecideSuccess() {
+  // The steps succeeded; the attempt does only if its declared outputs exist.
+  auto outputs = CollectOutputs(workspace_, assignment_.outputs, assignment_.max_output_bytes);
+  if (!outputs.ok()) return Decide(Outcome::kExit, outputs.status().message());
+  Decide(Outcome::kSucceeded, "");
+  verdict_->outputs = std::move(outputs).value();
+  verdict_->workspace = workspace_;
 }
 
 void Attempt::FailSetup(std::string reason) {

@@ -87,6 +87,8 @@ class Attempt {
   void Decide(Outcome outcome, std::string reason, std::optional<int> exit_code = std::nullopt,
               std::optional<int> signal = std::nullopt);
   // Setup failed before any process of the attempt is left: end now.
+  // Success unless a declared output is missing or too large.
+  void DecideSuccess();
   void FailSetup(std::string reason);
   void Terminate(Millis grace);
   void Finish();

@@ -74,6 +74,28 @@ Result<std::map<std::string, std::string>> LabelsFromJson(const std::string& tex
 
 std::string NamesToJson(const std::vector<std::string>& names) { return DumpJson(Json(names)); }
 
+std::string OutputsToJson(const std::vector<protocol::OutputFile>& files) {
+  Json out = Json::array();
+  for (const auto& f : files) out.push_back({{"path", f.path}, {"size", f.size}, {"sha256", f.sha256}});
+  return DumpJson(out);
+}
+
+Result<std::vector<protocol::OutputFile>> OutputsFromJson(const std::string& text) {
+  Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_array()) return Corrupt("tasks", "outputs is not a JSON array");
+  std::vector<protocol::OutputFile> out;
+  for (const Json& f : json) {
+    if (!f.is_object() || !f.contains("path") || !f["path"].is_string() ||
+        !f.contains("size") || !f["size"].is_number_integer() || !f.contains("sha256") ||
+        !f["sha256"].is_string()) {
+      return Corrupt("tasks", "outputs holds a malformed entry");
+    }
+    out.push_back({f["path"].get<std::string>(), f["size"].get<int64_t>(),
+                   f["sha256"].get<std::string>()});
+  }
+  return out;
+}
+
 Result<std::vector<std::string>> NamesFromJson(const std::string& text) {
   Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!json.is_array()) return Corrupt("tasks", "depends_on is not a JSON array");
@@ -118,7 +140,8 @@ const TableSql& TaskSql() {
   static const TableSql sql =
       MakeTableSql("tasks",
                    {"id", "job_id", "name", "idx", "state", "reason", "depends_on", "worker",
-                    "retries_used", "lost_used", "attempts_started", "retry_at"},
+                    "retries_used", "lost_used", "attempts_started", "retry_at", "parent",
+                    "item_index", "item", "outputs"},
                    "id");
   return sql;
 }
@@ -203,7 +226,11 @@ Status BindTask(Statement& s, const TaskRecord& t) {
   PG_RETURN_IF_ERROR(s.BindInt64(9, t.retries_used));
   PG_RETURN_IF_ERROR(s.BindInt64(10, t.lost_used));
   PG_RETURN_IF_ERROR(s.BindInt64(11, t.attempts_started));
-  return s.BindTime(12, t.retry_at);
+  PG_RETURN_IF_ERROR(s.BindTime(12, t.retry_at));
+  PG_RETURN_IF_ERROR(s.BindText(13, t.parent));
+  PG_RETURN_IF_ERROR(s.BindInt64(14, t.item_index));
+  PG_RETURN_IF_ERROR(s.BindText(15, t.item));
+  return s.BindText(16, OutputsToJson(t.outputs));
 }
 
 Result<TaskRecord> ReadTask(const Statement& r) {
@@ -223,6 +250,10 @@ Result<TaskRecord> ReadTask(const Statement& r) {
   t.lost_used = static_cast<int>(r.Int64(9));
   t.attempts_started = static_cast<int>(r.Int64(10));
   t.retry_at = r.OptionalTime(11);
+  t.parent = r.Text(12);
+  t.item_index = static_cast<int>(r.Int64(13));
+  t.item = r.Text(14);
+  PG_ASSIGN_OR_RETURN(t.outputs, OutputsFromJson(r.Text(15)));
   return t;
 }
 

@@ -122,7 +122,16 @@ CREATE INDEX tasks_by_state ON tasks(state);
 CREATE INDEX attempts_by_outcome ON attempts(outcome);
 )sql"};
 
-constexpr std::array kMigrations = {kMigration1, kMigration2, kMigration3};
+// Version 4: fan-out instances (a task row per forEach item, naming its task
+// as parent) and the manifest of the files a task kept (outputs.files).
+constexpr Migration kMigration4 = {4, R"sql(
+ALTER TABLE tasks ADD COLUMN parent TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN item_index INTEGER NOT NULL DEFAULT -1;
+ALTER TABLE tasks ADD COLUMN item TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN outputs TEXT NOT NULL DEFAULT '[]';
+)sql"};
+
+constexpr std::array kMigrations = {kMigration1, kMigration2, kMigration3, kMigration4};
 
 constexpr bool NumberedInOrder() {
   for (size_t i = 0; i < kMigrations.size(); ++i) {

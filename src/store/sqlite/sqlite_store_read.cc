@@ -153,7 +153,7 @@ Result<std::vector<std::string>> SqliteStore::ListExpiredJobs(WallTime cutoff, i
 Result<std::vector<TaskRecord>> SqliteStore::ListTasks(const std::string& job_id) {
   ReadPool::Lease conn = readers_.Acquire();
   static const std::string sql =
-      TaskSql().select + " WHERE tasks.job_id = ?1 ORDER BY tasks.idx, tasks.id";
+      TaskSql().select + " WHERE tasks.job_id = ?1 ORDER BY tasks.idx, tasks.item_index, tasks.id";
   PG_ASSIGN_OR_RETURN(ScopedStatement stmt, conn->Cached(sql));
   PG_RETURN_IF_ERROR(stmt->BindText(1, job_id));
   return Collect<TaskRecord>(*stmt, ReadTask);
@@ -165,7 +165,7 @@ Result<std::vector<AttemptRecord>> SqliteStore::ListAttempts(const std::string& 
   static const std::string sql = AttemptSql().select +
                                  " JOIN tasks ON tasks.id = attempts.task_id"
                                  " WHERE attempts.job_id = ?1"
-                                 " ORDER BY tasks.idx, tasks.id, attempts.number";
+                                 " ORDER BY tasks.idx, tasks.item_index, tasks.id, attempts.number";
   PG_ASSIGN_OR_RETURN(ScopedStatement stmt, conn->Cached(sql));
   PG_RETURN_IF_ERROR(stmt->BindText(1, job_id));
   return Collect<AttemptRecord>(*stmt, ReadAttempt);

@@ -1,17 +1,20 @@
 #include "worker/remote/worker_client.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <random>
 
 #include "common/units.h"
 #include "wire/convert.h"
 #include "worker/agent.h"
 #include "worker/posix_util.h"
+#include "worker/task_files.h"
 
 namespace pipegrid::worker {
 namespace {
@@ -41,6 +44,7 @@ WorkerClient::~WorkerClient() { Stop(); }
 void WorkerClient::Start(protocol::WorkerChannel& agent) {
   agent_ = &agent;
   session_thread_ = std::thread([this] { SessionLoop(); });
+  fetcher_thread_ = std::thread([this] { FetcherLoop(); });
 }
 
 Status WorkerClient::WaitRegistered(Millis timeout) {
@@ -78,6 +82,7 @@ void WorkerClient::Stop() {
   if (drain_thread_.joinable() && drain_thread_.get_id() != std::this_thread::get_id()) {
     drain_thread_.join();
   }
+  if (fetcher_thread_.joinable()) fetcher_thread_.join();
 }
 
 // --- sessions ---------------------------------------------------------------
@@ -109,6 +114,7 @@ bool WorkerClient::RunSession(std::shared_ptr<grpc::Channel> channel) {
     std::lock_guard lock(mu_);
     if (stopping_) return false;
     context_ = &context;
+    channel_ = channel;
   }
   auto forget_context = [&] {
     std::lock_guard lock(mu_);
@@ -164,10 +170,8 @@ bool WorkerClient::RunSession(std::shared_ptr<grpc::Channel> channel) {
     connected_ = false;
     ++generation_;
     outbox_.clear();
-    // Attempts that finished are reported again in the next Register.
-    for (auto it = held_.begin(); it != held_.end();) {
-      it = it->second.finished ? held_.erase(it) : std::next(it);
-    }
+    // Attempts whose result was not sent stay held: the next Register
+    // reports them running, and once adopted their output and result go.
     deregistered = deregistered_;
     cv_.notify_all();
   }
@@ -202,7 +206,6 @@ v1::WorkerMessage WorkerClient::MakeRegister() {
   std::lock_guard lock(mu_);
   r->set_draining(draining_);
   for (const auto& [id, h] : held_) {
-    if (h.finished) continue;
     v1::RunningAttempt* a = r->add_running();
     a->set_attempt_id(id);
     a->set_pgid(h.pgid);
@@ -222,14 +225,25 @@ void WorkerClient::HandleRegistered(const v1::Registered& r) {
     ++generation_;
     heartbeat_interval_ = Millis(std::max<int64_t>(r.heartbeat_interval_ms(), 10));
     lease_ = Millis(r.lease_ms());
+    outbox_.clear();
     for (const std::string& id : r.adopt()) {
       auto it = held_.find(id);
       if (it == held_.end()) continue;
       auto offset = r.log_offsets().find(id);
       it->second.shipped = offset != r.log_offsets().end() ? offset->second : 0;
+      // Finished while away: its output tail, files and result go now.
+      if (it->second.result) outbox_.push_back(FinishedItem{*it->second.result});
     }
-    for (const std::string& id : kill) killed_.insert(id);
-    outbox_.clear();
+    for (auto id = kill.begin(); id != kill.end();) {
+      auto it = held_.find(*id);
+      if (it != held_.end() && it->second.result) {
+        held_.erase(it);  // over already; the master does not want its result
+        id = kill.erase(id);
+      } else {
+        killed_.insert(*id);
+        ++id;
+      }
+    }
     if (draining_) {
       v1::WorkerMessage d;
       d.mutable_draining()->set_reason("draining");
@@ -253,6 +267,12 @@ void WorkerClient::HandleMasterMessage(const v1::MasterMessage& msg) {
         if (options_.ship_logs) {
           h.log_path = LogPath(options_.log_dir, a.job_id, a.task_name, a.attempt_number);
         }
+      }
+      if (!a.inputs.empty()) {
+        std::lock_guard lock(mu_);
+        fetch_queue_.push_back(std::move(a));
+        cv_.notify_all();
+        break;
       }
       agent_->Assign(std::move(a));
       break;
@@ -291,6 +311,7 @@ void WorkerClient::WriterLoop(
   bool deregister_sent = false;
   while (true) {
     std::vector<v1::WorkerMessage> batch;
+    std::optional<protocol::AttemptFinished> finishing;
     {
       std::unique_lock lock(mu_);
       auto wake = std::min(next_heartbeat, options_.ship_logs && !held_.empty()
@@ -316,23 +337,18 @@ void WorkerClient::WriterLoop(
           batch.push_back(std::move(*m));
           continue;
         }
-        // An attempt's last output goes before its Finished.
-        auto& f = std::get<FinishedItem>(item).msg;
-        auto h = held_.find(f.attempt_id);
-        if (h != held_.end()) {
-          if (!h->second.log_path.empty()) {
-            int64_t before;
-            do {
-              before = h->second.shipped;
-              ShipLog(f.attempt_id, h->second, batch);
-            } while (h->second.shipped != before);
-          }
-          held_.erase(h);
+        // An attempt's last output goes before its Finished, then its
+        // files (streamed below, outside the lock), then the Finished.
+        finishing = std::move(std::get<FinishedItem>(item).msg);
+        auto h = held_.find(finishing->attempt_id);
+        if (h != held_.end() && !h->second.log_path.empty()) {
+          int64_t before;
+          do {
+            before = h->second.shipped;
+            ShipLog(finishing->attempt_id, h->second, batch);
+          } while (h->second.shipped != before);
         }
-        v1::WorkerMessage m;
-        wire::ToProto(f, m.mutable_finished());
-        batch.push_back(std::move(m));
-        cv_.notify_all();  // a drain waits for held_ to empty
+        break;
       }
       if (now() >= next_heartbeat) {
         v1::WorkerMessage hb;
@@ -344,6 +360,22 @@ void WorkerClient::WriterLoop(
     }
     for (const v1::WorkerMessage& m : batch) {
       if (!stream->Write(m)) return;  // broken: the reader sees it too
+    }
+    if (finishing) {
+      if (!ShipOutputs(stream, *finishing)) return;
+      v1::WorkerMessage m;
+      wire::ToProto(*finishing, m.mutable_finished());
+      if (!stream->Write(m)) return;
+      std::lock_guard lock(mu_);
+      held_.erase(finishing->attempt_id);
+      // Written, perhaps not read: reported again if the stream breaks soon
+      // (see Register.finished), pruned after two leases.
+      auto written = std::chrono::steady_clock::now();
+      while (!unconfirmed_.empty() && unconfirmed_.front().first + 2 * lease_ < written) {
+        unconfirmed_.pop_front();
+      }
+      unconfirmed_.emplace_back(written, std::move(*finishing));
+      cv_.notify_all();  // a drain waits for held_ to empty
     }
     if (deregister_sent) {
       stream->WritesDone();
@@ -396,24 +428,13 @@ void WorkerClient::Finished(protocol::AttemptFinished msg) {
     cv_.notify_all();
     return;
   }
-  // A result sent on a stream that then stayed up for two leases has been
-  // read: a master that died before reading it would have broken the stream
-  // long before. Kept until then, and through any disconnect.
-  auto now = std::chrono::steady_clock::now();
-  if (connected_) {
-    while (!unconfirmed_.empty() && unconfirmed_.front().first + 2 * lease_ < now) {
-      unconfirmed_.pop_front();
-    }
+  auto it = held_.find(msg.attempt_id);
+  if (it != held_.end()) {
+    it->second.finished = true;
+    it->second.result = msg;
   }
-  while (unconfirmed_.size() > 100'000) unconfirmed_.pop_front();
-  unconfirmed_.emplace_back(now, msg);
-  if (connected_) {
-    auto it = held_.find(msg.attempt_id);
-    if (it != held_.end()) it->second.finished = true;
-    Enqueue(FinishedItem{std::move(msg)});
-  } else {
-    held_.erase(msg.attempt_id);
-  }
+  // Disconnected: sent once the master adopts it again (HandleRegistered).
+  if (connected_) Enqueue(FinishedItem{std::move(msg)});
   cv_.notify_all();
 }
 
@@ -431,7 +452,8 @@ void WorkerClient::Drain(const std::string& reason) {
       drain_thread_ = std::thread([this, reason] { DrainThread(reason); });
     }
   }
-  Wait();
+  Status ended = Wait();
+  if (!ended.ok()) spdlog::warn("drain ended: {}", ended.message());
 }
 
 void WorkerClient::DrainThread(std::string reason) {
@@ -475,6 +497,133 @@ void WorkerClient::DrainThread(std::string reason) {
     lock.unlock();
     EndWith(Status::Ok());
   }
+}
+
+// --- files between tasks (issue 8) -------------------------------------------
+
+bool WorkerClient::ShipOutputs(
+    grpc::ClientReaderWriter<v1::WorkerMessage, v1::MasterMessage>* stream,
+    const protocol::AttemptFinished& result) {
+  for (const protocol::OutputFile& f : result.outputs) {
+    const std::string path = result.workspace + "/" + f.path;
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    // Gone meanwhile: the master sees a short file and refuses the result.
+    if (!fd.valid()) continue;
+    std::string buf(kChunkBytes, '\0');
+    int64_t offset = 0;
+    while (true) {
+      ssize_t n = ::pread(fd.get(), buf.data(), buf.size(), offset);
+      // An empty file still gets one (empty) chunk, so the master has it.
+      if (n < 0 || (n == 0 && offset > 0)) break;
+      v1::WorkerMessage m;
+      v1::OutputFileChunk* c = m.mutable_output_chunk();
+      c->set_attempt_id(result.attempt_id);
+      c->set_path(f.path);
+      c->set_offset(offset);
+      c->set_data(buf.data(), static_cast<size_t>(n));
+      if (!stream->Write(m)) return false;
+      if (n == 0) break;
+      offset += n;
+    }
+  }
+  return true;
+}
+
+void WorkerClient::FetcherLoop() {
+  while (true) {
+    protocol::Assignment a;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !fetch_queue_.empty(); });
+      if (stopping_) return;
+      a = std::move(fetch_queue_.front());
+      fetch_queue_.pop_front();
+    }
+    Status fetched = FetchInputs(a);
+    if (fetched.ok()) {
+      agent_->Assign(std::move(a));
+      continue;
+    }
+    spdlog::warn("inputs not fetched attempt={} error={}", a.attempt_id, fetched.message());
+    protocol::AttemptFinished failed;
+    failed.attempt_id = a.attempt_id;
+    failed.outcome = Outcome::kExit;
+    failed.reason = "cannot fetch inputs: " + fetched.message();
+    failed.finished_at = SystemClock::Instance().Wall();
+    Finished(std::move(failed));
+  }
+}
+
+Status WorkerClient::FetchInputs(protocol::Assignment& a) {
+  std::error_code ec;
+  std::filesystem::create_directories(options_.cache_dir, ec);
+  if (ec) return Internal("cannot create " + options_.cache_dir + ": " + ec.message());
+  for (protocol::InputFile& input : a.inputs) {
+    // Cached by content: a file fetched for an earlier task is not fetched
+    // again.
+    if (input.file.sha256.size() != 64 ||
+        input.file.sha256.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      return InvalidArgument("input " + input.file.path + " has no valid sha256");
+    }
+    input.local = options_.cache_dir + "/" + input.file.sha256;
+    if (::access(input.local.c_str(), R_OK) == 0) continue;
+    Status last = Unavailable("not tried");
+    // The session may be reconnecting: a few tries, a second apart.
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      std::shared_ptr<grpc::Channel> channel;
+      {
+        std::unique_lock lock(mu_);
+        if (attempt > 0) cv_.wait_for(lock, Millis(1'000), [&] { return stopping_; });
+        if (stopping_) return Aborted("stopping");
+        channel = channel_;
+      }
+      if (channel == nullptr) continue;
+      auto stub = v1::WorkerService::NewStub(channel);
+      last = FetchOne(*stub, a.job_id, input);
+      if (last.ok()) break;
+    }
+    PG_RETURN_IF_ERROR(last);
+  }
+  return Status::Ok();
+}
+
+Status WorkerClient::FetchOne(v1::WorkerService::Stub& stub, const std::string& job_id,
+                              protocol::InputFile& input) {
+  const std::string part = input.local + ".part";
+  UniqueFd fd(::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd.valid()) return ErrnoStatus("cannot create " + part, errno);
+  int64_t offset = 0;
+  while (true) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    v1::FetchOutputRequest req;
+    req.set_job_id(job_id);
+    req.set_task(input.task);
+    req.set_path(input.file.path);
+    req.set_offset(offset);
+    v1::FetchOutputReply reply;
+    grpc::Status s = stub.FetchOutput(&context, req, &reply);
+    if (!s.ok()) {
+      return Unavailable(fmt::format("fetching {}/{}: {}", input.task, input.file.path,
+                                     s.error_message()));
+    }
+    PG_RETURN_IF_ERROR(WriteAll(fd.get(), reply.data()));
+    offset += static_cast<int64_t>(reply.data().size());
+    if (reply.eof()) break;
+    if (offset > input.file.size) break;
+  }
+  fd.Reset();
+  auto sha = Sha256File(part);
+  if (!sha.ok() || *sha != input.file.sha256 || offset != input.file.size) {
+    ::unlink(part.c_str());
+    return Internal(fmt::format("input {}/{} arrived damaged (checksum mismatch)", input.task,
+                                input.file.path));
+  }
+  ::chmod(part.c_str(), 0444);
+  if (::rename(part.c_str(), input.local.c_str()) != 0) {
+    return ErrnoStatus("cannot store " + input.local, errno);
+  }
+  return Status::Ok();
 }
 
 }  // namespace pipegrid::worker

@@ -63,6 +63,8 @@ struct WorkerClientOptions {
   Millis reconnect_max{5'000};
   // Output is read from the log files this often while attempts run.
   Millis ship_interval{50};
+  // Upstream outputs fetched for inputs/, by SHA-256 (kept across tasks).
+  std::string cache_dir;
 };
 
 class WorkerClient : public protocol::MasterChannel {
@@ -101,7 +103,10 @@ class WorkerClient : public protocol::MasterChannel {
     int64_t pgid = 0;
     WallTime started_at{};
     bool started = false;
-    bool finished = false;  // its Finished waits in the outbox
+    bool finished = false;  // its result waits to be sent
+    // The result, until written to a stream: after a reconnect the attempt
+    // is reported running, adopted, and its output and result sent then.
+    std::optional<protocol::AttemptFinished> result;
   };
   // A Finished waits in the outbox until its attempt's output is shipped.
   struct FinishedItem {
@@ -119,6 +124,15 @@ class WorkerClient : public protocol::MasterChannel {
                   uint64_t generation);
   // Appends LogChunks with the attempt's new output to `out`.
   void ShipLog(const std::string& attempt_id, Held& held, std::vector<v1::WorkerMessage>& out);
+  // Streams a succeeded attempt's kept files, then false if the stream broke.
+  bool ShipOutputs(grpc::ClientReaderWriter<v1::WorkerMessage, v1::MasterMessage>* stream,
+                   const protocol::AttemptFinished& result);
+  // Inputs: fetched into the cache by the fetcher thread, then the
+  // assignment goes to the agent (or fails without running).
+  void FetcherLoop();
+  Status FetchInputs(protocol::Assignment& a);
+  Status FetchOne(v1::WorkerService::Stub& stub, const std::string& job_id,
+                  protocol::InputFile& input);
   v1::WorkerMessage MakeRegister();
   void Enqueue(Outgoing item);
   void DrainThread(std::string reason);
@@ -149,6 +163,9 @@ class WorkerClient : public protocol::MasterChannel {
   bool ever_registered_ = false;
   std::optional<Status> refused_;  // a permanent refusal
   grpc::ClientContext* context_ = nullptr;  // the live session's, to cancel it
+  std::shared_ptr<grpc::Channel> channel_;   // the latest session's (fetches use it)
+  std::deque<protocol::Assignment> fetch_queue_;
+  std::thread fetcher_thread_;
 
   std::thread session_thread_;
   std::thread drain_thread_;

@@ -113,6 +113,7 @@ class ApiServerTest : public ::testing::Test {
     ApiOptions api;
     api.listen = "127.0.0.1:0";
     api.log_dir = LogDir();
+    api.outputs_dir = OutputsDir();
     api.max_body_bytes = 64 << 10;
     auto server =
         ApiServer::Start(api, *scheduler_, *store_, clock_, [this] { return ready_.load(); });
@@ -131,6 +132,7 @@ class ApiServerTest : public ::testing::Test {
   }
 
   std::string LogDir() const { return dir_.Sub("logs"); }
+  std::string OutputsDir() const { return dir_.Sub("outputs"); }
 
   ClientResponse Call(http::verb method, const std::string& target, const std::string& body = "",
                       const std::string& content_type = "") {

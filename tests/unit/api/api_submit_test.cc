@@ -122,7 +122,7 @@ TEST_F(ApiServerTest, ReadinessFollowsTheCallback) {
 TEST_F(ApiServerTest, OpenApiDescribesEveryRoute) {
   Router router;
   AddJobReadRoutes(router, *store_);
-  AddCommandRoutes(router, *scheduler_, *store_, LogDir());
+  AddCommandRoutes(router, *scheduler_, *store_, LogDir(), "");
   AddLogRoutes(router, *store_, LogDir());
   AddEventRoutes(router, *store_);
   AddDeadLetterReadRoutes(router, *store_);

@@ -102,8 +102,14 @@ TEST(JsonViewsTest, JobWithTasksInSpecOrderAndAttemptsByNumber) {
   json j = JobJson(MakeJob(), {ocr, fetch}, {a2, a1});
   ASSERT_EQ(j["tasks"].size(), 2u);
   json t0 = j["tasks"][0];
-  EXPECT_EQ(Keys(t0), (std::set<std::string>{"id", "name", "state", "reason", "dependsOn", "worker",
-                                             "attempts"}));
+  EXPECT_EQ(Keys(t0),
+            (std::set<std::string>{"id", "name", "state", "reason", "dependsOn", "worker",
+                                   "attempts", "parent", "item", "itemIndex", "outputs"}));
+  // Not an instance, nothing kept: null, and an empty array.
+  EXPECT_TRUE(t0["parent"].is_null());
+  EXPECT_TRUE(t0["item"].is_null());
+  EXPECT_TRUE(t0["itemIndex"].is_null());
+  EXPECT_EQ(t0["outputs"], json::array());
   EXPECT_EQ(t0["name"], "fetch");
   EXPECT_EQ(t0["worker"], "w1");
   EXPECT_EQ(t0["dependsOn"], json::array());
@@ -128,6 +134,44 @@ TEST(JsonViewsTest, JobWithTasksInSpecOrderAndAttemptsByNumber) {
   EXPECT_EQ(t1["attempts"], json::array());
   EXPECT_EQ(j["counters"]["SUCCEEDED"], 1);
   EXPECT_EQ(j["counters"]["PENDING"], 1);
+}
+
+TEST(JsonViewsTest, InstancesCarryParentItemAndOutputs) {
+  store::TaskRecord ocr = MakeTask("t2", "ocr", 1, TaskState::kSucceeded);
+  std::vector<store::TaskRecord> tasks = {ocr};
+  // Stored out of order, and past 9 so that name order would be wrong.
+  for (int i : {10, 2, 0}) {
+    store::TaskRecord t = MakeTask("t2-" + std::to_string(i), "ocr[" + std::to_string(i) + "]", 1,
+                                   TaskState::kSucceeded);
+    t.parent = "ocr";
+    t.item_index = i;
+    t.item = "page " + std::to_string(i);
+    tasks.push_back(t);
+  }
+  tasks[3].item = "";  // a literal items entry may be empty: still an item, not null
+  tasks[1].outputs = {{"out.txt", 12, std::string(64, 'a')}, {"sub/dir/x.bin", 0, "e3b0"}};
+  store::TaskRecord fetch = MakeTask("t1", "fetch", 0, TaskState::kSucceeded);
+  tasks.push_back(fetch);
+
+  json j = JobJson(MakeJob(), tasks, {});
+  std::vector<std::string> names;
+  for (const json& t : j["tasks"]) names.push_back(t["name"]);
+  EXPECT_EQ(names, (std::vector<std::string>{"fetch", "ocr", "ocr[0]", "ocr[2]", "ocr[10]"}));
+
+  const json& parent = j["tasks"][1];
+  EXPECT_TRUE(parent["parent"].is_null());
+  EXPECT_TRUE(parent["itemIndex"].is_null());
+  const json& ten = j["tasks"][4];
+  EXPECT_EQ(ten["parent"], "ocr");
+  EXPECT_EQ(ten["item"], "page 10");
+  EXPECT_EQ(ten["itemIndex"], 10);
+  EXPECT_EQ(ten["outputs"], json::parse(R"([
+      {"path": "out.txt", "size": 12, "sha256": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
+      {"path": "sub/dir/x.bin", "size": 0, "sha256": "e3b0"}])"));
+  const json& zero = j["tasks"][2];
+  EXPECT_EQ(zero["item"], "");
+  EXPECT_EQ(zero["itemIndex"], 0);
+  EXPECT_EQ(zero["outputs"], json::array());
 }
 
 TEST(JsonViewsTest, UnfinishedAttemptHasNullOutcomeAndTimes) {

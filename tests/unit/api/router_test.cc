@@ -134,6 +134,71 @@ TEST_F(RouterTest, RoutesListsRegistrations) {
   EXPECT_EQ(routes[1], std::make_pair(http::verb::post, std::string("/api/v1/jobs")));
 }
 
+// A trailing {name...} takes the rest of the path, decoded segment by segment.
+class WildcardRouterTest : public ::testing::Test {
+ protected:
+  WildcardRouterTest() {
+    router_.Add(http::verb::get, "/jobs/{id}/outputs", Named(&called_, "list"));
+    router_.Add(http::verb::get, "/jobs/{id}/outputs/{path...}", Named(&called_, "file"));
+    router_.Add(http::verb::get, "/jobs/{id}/outputs/{one}", Named(&called_, "single"));
+    router_.Add(http::verb::get, "/jobs/{id}/outputs/special/{rest...}",
+                Named(&called_, "special"));
+  }
+
+  std::string Picked(const Router::Match& m) {
+    BeastRequest raw;
+    Request req(raw, "/", m.params, {});
+    (*m.handler)(req, Responder([](Response) {}, [](std::function<void()>) {}));
+    return called_;
+  }
+
+  Router router_;
+  std::string called_;
+};
+
+TEST_F(WildcardRouterTest, TakesTheRestOfThePathDecoded) {
+  Router::Match m = router_.Find(http::verb::get, "/jobs/j1/outputs/a/b%20c/d.txt");
+  ASSERT_EQ(m.outcome, Router::Outcome::kFound);
+  EXPECT_EQ(Picked(m), "file");
+  EXPECT_EQ(m.pattern, "/jobs/{id}/outputs/{path...}");
+  EXPECT_EQ(m.params.at("id"), "j1");
+  EXPECT_EQ(m.params.at("path"), "a/b c/d.txt");
+
+  // Dots are text to the router: whoever serves the path decides.
+  m = router_.Find(http::verb::get, "/jobs/j1/outputs/%2e%2e/x");
+  ASSERT_EQ(m.outcome, Router::Outcome::kFound);
+  EXPECT_EQ(m.params.at("path"), "../x");
+}
+
+TEST_F(WildcardRouterTest, AFixedPatternOfTheSameLengthWins) {
+  Router::Match m = router_.Find(http::verb::get, "/jobs/j1/outputs/x.txt");
+  ASSERT_EQ(m.outcome, Router::Outcome::kFound);
+  EXPECT_EQ(Picked(m), "single");
+  // More literal segments win before wildcards are considered.
+  m = router_.Find(http::verb::get, "/jobs/j1/outputs/special/a/b");
+  ASSERT_EQ(m.outcome, Router::Outcome::kFound);
+  EXPECT_EQ(Picked(m), "special");
+  EXPECT_EQ(m.params.at("rest"), "a/b");
+}
+
+TEST_F(WildcardRouterTest, NeedsAtLeastOneNonEmptySegment) {
+  EXPECT_EQ(Picked(router_.Find(http::verb::get, "/jobs/j1/outputs")), "list");
+  EXPECT_EQ(router_.Find(http::verb::get, "/jobs/j1/outputs/").outcome, Router::Outcome::kNotFound);
+  EXPECT_EQ(router_.Find(http::verb::get, "/jobs/j1/outputs/a//b").outcome,
+            Router::Outcome::kNotFound);
+  EXPECT_EQ(router_.Find(http::verb::get, "/jobs/j1/outputs/a/b/").outcome,
+            Router::Outcome::kNotFound);
+  Router::Match m = router_.Find(http::verb::post, "/jobs/j1/outputs/a/b");
+  EXPECT_EQ(m.outcome, Router::Outcome::kMethodNotAllowed);
+  EXPECT_EQ(m.allow, "GET");
+}
+
+TEST(RouterDeathTest, WildcardMustBeLast) {
+  Router router;
+  EXPECT_DEATH(router.Add(http::verb::get, "/a/{x...}/b", [](const Request&, Responder) {}),
+               "check failed");
+}
+
 TEST(RouterDeathTest, DuplicateRouteAborts) {
   Router router;
   router.Add(http::verb::get, "/a/{x}", [](const Request&, Responder) {});

@@ -239,14 +239,17 @@ TEST_F(CommandsTest, CancelOfAFinishedJobIsRejected) {
 TEST_F(CommandsTest, WorkersAndDeadLetterTables) {
   routes_.Add("GET /api/v1/workers",
               JsonResponse(200, R"({"items":[{"name":"w1","state":"READY","slots":2,)"
-                                R"("slotsFree":2}],"nextPageToken":null})"));
+                                R"("slotsFree":1,"running":1},{"name":"w2","state":"READY",)"
+                                R"("slots":1,"slotsFree":0,"running":1,"connected":false}],)"
+                                R"("nextPageToken":null})"));
   routes_.Add("GET /api/v1/deadletters?limit=10",
               JsonResponse(200, R"({"items":[],"nextPageToken":null})"));
   EXPECT_EQ(Run({"workers", "--server", server_.url()}), 0);
   EXPECT_EQ(Run({"dlq", "list", "--limit", "10", "--server", server_.url()}), 0);
   EXPECT_EQ(out_.str(),
-            "NAME  STATE  SLOTS FREE  CPU  MEMORY  LABELS  VERSION  LAST HEARTBEAT\n"
-            "w1    READY  2/2         -    -       -       -        -\n"
+            "NAME  STATE                 SLOTS FREE  RUNNING  CPU  MEMORY  LABELS  VERSION  LAST HEARTBEAT\n"
+            "w1    READY                 1/2         1        -    -       -       -        -\n"
+            "w2    READY (disconnected)  0/1         1        -    -       -       -        -\n"
             "TASK ID  JOB  NAMESPACE  TASK  ATTEMPTS  OUTCOME  REASON  FAILED AT\n");
 }
 

@@ -123,11 +123,13 @@ TEST(RenderListsTest, JobList) {
 TEST(RenderListsTest, WorkerList) {
   Json page = Json::parse(R"({"items": [{"name": "w1", "state": "READY", "labels": {"zone": "a"},
     "slots": 4, "slotsFree": 3, "cpu": 2, "memory": 1073741824, "version": "0.1.0",
-    "lastHeartbeatAt": "2026-11-23T14:05:00.000Z"}], "nextPageToken": null})");
+    "lastHeartbeatAt": "2026-11-23T14:05:00.000Z", "connected": true, "running": 1}],
+    "nextPageToken": null})");
   std::vector<std::string> lines = Lines(RenderWorkerList(page));
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[1],
-            "w1    READY  3/4         2    1Gi     zone=a  0.1.0    2026-11-23T14:05:00.000Z");
+            "w1    READY  3/4         1        2    1Gi     zone=a  0.1.0    "
+            "2026-11-23T14:05:00.000Z");
 }
 
 TEST(RenderListsTest, DeadLetterList) {

@@ -268,18 +268,7 @@ std::vector<RejectCase> Cases() {
          Task0(s)["retry"] = {{"limit", "3"}};
        },
        "spec.tasks[0].retry.limit", "must be an integer"},
-      // DESIGN fields that have not shipped yet.
-      {"ForEachNotSupportedYet",
-       [](json& s) {
-         Task0(s)["forEach"] = {{"from", "fetch"}, {"file", "list.txt"}};
-       },
-       "spec.tasks[0].forEach",
-       "forEach is not supported yet: fan-out arrives with its own release"},
-      {"OutputsNotSupportedYet",
-       [](json& s) {
-         Task0(s)["outputs"] = {{"files", {"out.txt"}}};
-       },
-       "spec.tasks[0].outputs", "outputs is not supported yet"},
+      // forEach and outputs: fan_out_test.cc.
   };
 }
 

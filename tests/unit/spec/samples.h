@@ -6,7 +6,8 @@
 
 namespace pipegrid::spec::testing {
 
-// DESIGN §2's example without forEach and outputs (not supported yet).
+// DESIGN §2's example without forEach and outputs: the canonical JSON of a spec
+// like this one must not change as fields are added (to_json_test.cc).
 inline constexpr std::string_view kDesignExampleYaml = R"(
 apiVersion: pipegrid/v1       # required
 kind: Job                     # required
@@ -58,6 +59,28 @@ inline constexpr std::string_view kDesignExampleJson = R"({
     ]
   }
 })";
+
+// DESIGN §2's example as it stands, with fan-out and outputs.
+inline constexpr std::string_view kFanOutExampleYaml = R"(
+apiVersion: pipegrid/v1
+kind: Job
+metadata:
+  name: ocr-batch
+spec:
+  tasks:
+    - name: fetch
+      steps:
+        - executor: shell
+          commands: ["seq 1 3 > list.txt"]
+      outputs: {files: [list.txt]}
+    - name: ocr
+      dependsOn: [fetch]
+      forEach: {from: fetch, file: list.txt}   # one instance per line
+      spread: true
+      steps:
+        - commands: ["echo page $PIPEGRID_ITEM > out.txt"]
+      outputs: {files: [out.txt]}
+)";
 
 // The smallest valid v1 spec, as a tree for tests to modify.
 inline nlohmann::json MinimalSpec() {

@@ -95,5 +95,40 @@ TEST(ToJsonTest, ResolvedRetryIsWrittenPerTask) {
   EXPECT_EQ(j["spec"]["tasks"][1]["timeout"], "10m");
 }
 
+// Stored specs are compared byte for byte (idempotent submit), so a spec that
+// uses none of the later fields must keep the canonical JSON it had before
+// forEach and outputs existed. The literals are that earlier output.
+TEST(ToJsonTest, CanonicalJsonOfMinimalSpecIsUnchanged) {
+  Result<JobSpec> s = ParseJobSpec(testing::MinimalSpec().dump(), BodyFormat::kJson);
+  ASSERT_THAT(s, IsOk());
+  EXPECT_EQ(ToJson(*s).dump(),
+            R"({"apiVersion":"pipegrid/v1","kind":"Job","metadata":{"externalId":null,"labels":{},)"
+            R"("name":"job","namespace":"default"},"spec":{"failFast":false,"priority":0,"retry":)"
+            R"({"backoff":{"factor":2.0,"initial":"1s","jitter":0.1,"max":"5m"},"limit":0,)"
+            R"("lostLimit":3},"tasks":[{"dependsOn":[],"name":"a","nodeSelector":{},"resources":)"
+            R"({"cpu":null,"memory":null},"retry":{"backoff":{"factor":2.0,"initial":"1s",)"
+            R"("jitter":0.1,"max":"5m"},"limit":0,"lostLimit":3},"spread":false,"steps":)"
+            R"([{"commands":["true"],"executor":"shell"}],"timeout":null}],"timeout":null}})");
+}
+
+TEST(ToJsonTest, CanonicalJsonOfDesignExampleIsUnchanged) {
+  Result<JobSpec> s = ParseJobSpec(testing::kDesignExampleYaml, BodyFormat::kYaml);
+  ASSERT_THAT(s, IsOk());
+  EXPECT_EQ(ToJson(*s).dump(),
+            R"({"apiVersion":"pipegrid/v1","kind":"Job","metadata":{"externalId":"order-4711",)"
+            R"("labels":{"team":"data"},"name":"ocr-batch","namespace":"default"},)"
+            R"("spec":{"failFast":false,"priority":0,"retry":{"backoff":{"factor":2.0,)"
+            R"("initial":"1s","jitter":0.2,"max":"1m"},"limit":3,"lostLimit":3},)"
+            R"("tasks":[{"dependsOn":[],"name":"fetch","nodeSelector":{},"resources":{"cpu":null,)"
+            R"("memory":null},"retry":{"backoff":{"factor":2.0,"initial":"1s","jitter":0.2,)"
+            R"("max":"1m"},"limit":3,"lostLimit":3},"spread":false,)"
+            R"("steps":[{"commands":["seq 1 3 > list.txt"],"executor":"shell"}],"timeout":null},)"
+            R"({"dependsOn":["fetch"],"name":"ocr","nodeSelector":{"zone":"a"},)"
+            R"("resources":{"cpu":1.0,"memory":268435456},"retry":{"backoff":{"factor":2.0,)"
+            R"("initial":"1s","jitter":0.2,"max":"1m"},"limit":5,"lostLimit":3},"spread":true,)"
+            R"("steps":[{"commands":["echo page $PIPEGRID_ITEM > out.txt"],"executor":"shell"}],)"
+            R"("timeout":"10m"}],"timeout":"1h"}})");
+}
+
 }  // namespace
 }  // namespace pipegrid::spec

@@ -57,6 +57,8 @@ TEST(SqliteMigrationTest, UpgradeFromVersionOneKeepsRowsAndAddsColumns) {
     EXPECT_TRUE(HasColumn(raw, "attempts", "pgid"));
     EXPECT_TRUE(HasColumn(raw, "tasks", "retry_at"));
     EXPECT_TRUE(HasColumn(raw, "jobs", "deadline_at"));
+    EXPECT_TRUE(HasColumn(raw, "tasks", "parent"));
+    EXPECT_TRUE(HasColumn(raw, "tasks", "outputs"));
   }
 
   // The old rows read back, with the new columns empty.
@@ -72,6 +74,9 @@ TEST(SqliteMigrationTest, UpgradeFromVersionOneKeepsRowsAndAddsColumns) {
   ASSERT_EQ(tasks->size(), 1u);
   EXPECT_EQ(tasks->front().depends_on, std::vector<std::string>{"a"});
   EXPECT_EQ(tasks->front().retry_at, std::nullopt);
+  EXPECT_EQ(tasks->front().parent, "");
+  EXPECT_EQ(tasks->front().item_index, -1);
+  EXPECT_TRUE(tasks->front().outputs.empty());
   Result<std::vector<AttemptRecord>> attempts = store.ListAttempts("j1");
   ASSERT_THAT(attempts, IsOk());
   ASSERT_EQ(attempts->size(), 1u);

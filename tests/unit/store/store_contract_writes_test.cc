@@ -48,6 +48,25 @@ TEST_P(StoreContractTest, TasksRoundTripInSpecOrder) {
   EXPECT_THAT(*store_->ListTasks("other"), IsEmpty());
 }
 
+TEST_P(StoreContractTest, FanOutInstancesAndOutputsRoundTripInItemOrder) {
+  TaskRecord task = FullTask("t-ocr", "j1", /*index=*/1);
+  task.outputs = {{"out/a.txt", 12, std::string(64, 'a')}, {"b.txt", 0, std::string(64, 'b')}};
+  TaskRecord second = BareTask("t-0", "j1", /*index=*/1);  // smaller id, later item
+  second.name = "ocr[1]";
+  second.parent = "ocr";
+  second.item_index = 1;
+  second.item = "page two";
+  TaskRecord first = BareTask("t-1", "j1", /*index=*/1);
+  first.name = "ocr[0]";
+  first.parent = "ocr";
+  first.item_index = 0;
+  first.item = "page one";
+  MustPutJob(BareJob("j1"), {second, task, first});
+  Result<std::vector<TaskRecord>> tasks = store_->ListTasks("j1");
+  ASSERT_THAT(tasks, IsOk());
+  EXPECT_THAT(*tasks, ElementsAre(task, first, second));
+}
+
 TEST_P(StoreContractTest, AttemptsRoundTripByTaskThenNumber) {
   MustPutJob(BareJob("j1"), {BareTask("t2", "j1", 0), BareTask("t1", "j1", 1)});
   AttemptRecord full = FullAttempt("a1", "t2", "j1", /*number=*/2);
