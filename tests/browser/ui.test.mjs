@@ -1,7 +1,8 @@
 // The web UI in headless Chromium against the real `pipegrid up`: submit a
 // diamond DAG through the page and watch it turn green, follow a task's log
 // while it runs, filter the job list, the workers page, requeue a dead
-// letter, cancel from the job page, and a rejected spec. Screenshots of each
+// letter, cancel from the job page, a fan-out job's instances grouped under
+// their task with its kept files, and a rejected spec. Screenshots of each
 // page go to $PIPEGRID_SCREENSHOT_DIR (<build>/screenshots).
 //
 // Waits are on real conditions (selectors, page state, the REST API) with
@@ -64,6 +65,26 @@ spec:
   tasks:
     - name: nap
       steps: [{commands: ["sleep 300"]}]
+`;
+
+// fetch lists six pages, ocr runs once per page and keeps what it printed;
+// page 4 fails for good, so join never runs.
+const FANOUT = `apiVersion: pipegrid/v1
+kind: Job
+metadata: {name: browser-fanout}
+spec:
+  tasks:
+    - name: fetch
+      steps: [{commands: ["seq 1 6 > list.txt"]}]
+      outputs: {files: [list.txt]}
+    - name: ocr
+      dependsOn: [fetch]
+      forEach: {from: fetch, file: list.txt}
+      steps: [{commands: ["echo page $PIPEGRID_ITEM | tee out.txt", "[ $PIPEGRID_ITEM != 4 ] || exit 3"]}]
+      outputs: {files: [out.txt]}
+    - name: join
+      dependsOn: [ocr]
+      steps: [{commands: ["cat inputs/ocr*/out.txt"]}]
 `;
 
 // states.js: the colour of a box is part of what the user reads.
@@ -253,6 +274,86 @@ describe('web UI', { skip: whyNoBrowser() ?? false }, () => {
     assert.ok(await page.locator('button:has-text("Retry")').isEnabled());
     assert.ok(await page.locator('button:has-text("Cancel")').isDisabled());
     await screenshot(page, 'job-cancelled');
+  });
+
+  it('groups fan-out instances under their task with a count by state', async () => {
+    const submitted = await api(server, 'POST', '/jobs', FANOUT);
+    assert.equal(submitted.status, 201);
+    const id = submitted.body.id;
+    await waitForJob(server, id, (j) => j.state === 'FAILED');
+
+    // The DAG draws its three tasks; instances are not boxes, ocr counts them.
+    await page.goto(`${server.url}/#/jobs/${id}`);
+    await page.waitForSelector('g.node[data-task=ocr][data-instances="6"]');
+    assert.deepEqual(Object.keys(await graph()).sort(), ['fetch', 'join', 'ocr']);
+    assert.equal(await page.locator('path.edge').count(), 2);
+    const ocrBox = page.locator('g.node[data-task=ocr]');
+    assert.equal(await ocrBox.getAttribute('data-state'), 'FAILED');
+    assert.equal((await ocrBox.locator('text.counts').textContent()).trim(), '6: 5 ✓ 1 failed');
+    assert.deepEqual(
+      await ocrBox.locator('.bar rect[data-state]').evaluateAll((rs) => rs.map((r) => r.dataset.state)),
+      ['SUCCEEDED', 'FAILED'],
+    );
+
+    // The task list: ocr's row counts its instances and opens to list them in order.
+    const groupRow = page.locator('[data-testid=task-list] tr.group[data-task=ocr]');
+    const counts = await groupRow.locator('[data-state]').evaluateAll((bs) =>
+      bs.filter((b) => b.tagName === 'SPAN').map((b) => `${b.dataset.state} ${b.querySelector('b')?.textContent ?? ''}`),
+    );
+    assert.deepEqual(counts, ['FAILED ', 'SUCCEEDED 5', 'FAILED 1']);
+    const instanceRows = page.locator('[data-testid=task-list] tr[data-item-index]');
+    assert.equal(await instanceRows.count(), 0, 'the group starts closed');
+    await groupRow.locator('button.toggle').click();
+    await instanceRows.nth(5).waitFor();
+    const listed = await instanceRows.evaluateAll((rows) =>
+      rows.map((r) => [r.dataset.task, r.querySelector('td.item').textContent.trim(), r.dataset.state]),
+    );
+    assert.deepEqual(listed, [
+      ['ocr[0]', '1', 'SUCCEEDED'],
+      ['ocr[1]', '2', 'SUCCEEDED'],
+      ['ocr[2]', '3', 'SUCCEEDED'],
+      ['ocr[3]', '4', 'FAILED'],
+      ['ocr[4]', '5', 'SUCCEEDED'],
+      ['ocr[5]', '6', 'SUCCEEDED'],
+    ]);
+    await screenshot(page, 'fanout-job');
+
+    // An instance's log link selects it (its name percent-encoded in the URL);
+    // the panel names its group and item, the DAG highlights the group.
+    await page.locator('[data-testid=task-list] tr[data-task="ocr[3]"] a:text-is("log")').click();
+    await page.waitForURL(/task=ocr%5B3%5D/);
+    await page.waitForSelector('[data-testid=task-panel][data-task="ocr[3]"]');
+    assert.match(await page.locator('[data-testid=instance-of]').textContent(), /instance 3 of ocr\s*· item 4/);
+    await page.waitForSelector('g.node.selected[data-task=ocr]');
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid=log-text]')?.textContent.includes('page 4'),
+    );
+    await page.waitForSelector('table.attempts [data-outcome=exit]');
+    const raw = await page
+      .locator('[data-testid=task-list] tr[data-task="ocr[3]"] a:text-is("raw")')
+      .getAttribute('href');
+    assert.equal(raw, `/api/v1/jobs/${id}/tasks/ocr%5B3%5D/logs`);
+    await screenshot(page, 'fanout-instance');
+
+    // A succeeded instance's kept file: its size and a link that downloads it.
+    await page.goto(`${server.url}/#/jobs/${id}?task=${encodeURIComponent('ocr[0]')}`);
+    const file = page.locator('[data-testid=task-panel] [data-testid=outputs] tr[data-path="out.txt"]');
+    await file.waitFor();
+    assert.match(await file.textContent(), /7 B/);
+    const link = await file.locator('a').getAttribute('href');
+    assert.equal(link, `/api/v1/jobs/${id}/tasks/ocr%5B0%5D/outputs/out.txt`);
+    const body = await page.evaluate((u) => fetch(u).then((r) => r.text()), link);
+    assert.equal(body, 'page 1\n');
+
+    // The group's own panel lists its instances instead of a log.
+    await page.click('g.node[data-task=ocr]');
+    await page.waitForSelector('[data-testid=task-panel][data-task=ocr] [data-testid=instances]');
+    assert.equal(
+      await page.locator('[data-testid=task-panel] [data-testid=instances] tr[data-task]').count(),
+      6,
+    );
+    assert.equal(await page.locator('[data-testid=task-panel] [data-testid=log-text]').count(), 0);
+    await screenshot(page, 'fanout-group');
   });
 
   it('shows why a spec is rejected', async () => {

@@ -97,3 +97,11 @@ export function logUrl(jobId, task, { attempt = null, follow = false } = {}) {
     follow: follow ? 'true' : '',
   })}`;
 }
+
+// The URL of a file a task kept (outputs.files). `path` is relative to the
+// workspace: each segment is encoded, the '/' between them kept, as the
+// server matches the rest of the URL against the task's manifest.
+export function outputUrl(jobId, task, path) {
+  const segments = String(path).split('/').map(seg).join('/');
+  return `${API}/jobs/${seg(jobId)}/tasks/${seg(task)}/outputs/${segments}`;
+}
