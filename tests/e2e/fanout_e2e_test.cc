@@ -81,6 +81,69 @@ void CheckPipeline(const Server& server, const std::string& id) {
   EXPECT_EQ(one.status, 200);
 }
 
+// `make` on worker `from` keeps 50 MB of random bytes and their checksum;
+// `check` on worker `to` verifies its copy under inputs/.
+void CheckBigOutput(const Server& server, const std::string& from, const std::string& to) {
+  std::string id = server.Submit(R"(
+apiVersion: pipegrid/v1
+kind: Job
+metadata: {name: big}
+spec:
+  tasks:
+    - name: make
+      nodeSelector: {pipegrid.io/worker: )" + from + R"(}
+      steps: [{commands: ["head -c 52428800 /dev/urandom > big.bin", "sha256sum big.bin > sum.txt"]}]
+      outputs: {files: [big.bin, sum.txt]}
+    - name: check
+      dependsOn: [make]
+      nodeSelector: {pipegrid.io/worker: )" + to + R"(}
+      steps: [{commands: ["cd inputs/make && sha256sum -c sum.txt"]}]
+)");
+  nlohmann::json job = server.WaitFinished(id, std::chrono::seconds(120));
+  EXPECT_EQ(job["state"], "SUCCEEDED") << job.dump(2);
+  EXPECT_EQ(server.Call("GET", "/api/v1/jobs/" + id + "/tasks/check/logs").raw, "big.bin: OK\n");
+  nlohmann::json kept = TaskOf(job, "make")["outputs"];
+  ASSERT_EQ(kept.size(), 2u) << kept.dump();
+  EXPECT_EQ(kept[0]["path"], "big.bin");
+  EXPECT_EQ(kept[0]["size"], 52428800);
+}
+
+void CheckMissingOutput(const Server& server) {
+  std::string id = server.Submit(R"(
+apiVersion: pipegrid/v1
+kind: Job
+metadata: {name: missing}
+spec:
+  tasks:
+    - {name: make, steps: [{commands: ["touch other.txt"]}], outputs: {files: [result.csv]}}
+)");
+  nlohmann::json job = server.WaitFinished(id);
+  EXPECT_EQ(job["state"], "FAILED");
+  nlohmann::json task = TaskOf(job, "make");
+  EXPECT_EQ(task["attempts"][0]["outcome"], "exit");
+  EXPECT_NE(std::string(task["reason"]).find("declared output result.csv is missing"),
+            std::string::npos)
+      << job.dump(2);
+}
+
+void CheckFanOutLimit(const Server& server, int limit) {
+  std::string items;
+  for (int i = 0; i <= limit; ++i) items += (i ? ", " : "") + std::to_string(i);
+  std::string id = server.Submit(R"(
+apiVersion: pipegrid/v1
+kind: Job
+metadata: {name: wide}
+spec:
+  tasks:
+    - {name: ocr, forEach: {items: [)" + items + R"(]}, steps: [{commands: ["true"]}]}
+)");
+  nlohmann::json job = server.WaitFinished(id);
+  EXPECT_EQ(job["state"], "FAILED");
+  EXPECT_EQ(TaskOf(job, "ocr")["reason"],
+            "forEach: " + std::to_string(limit + 1) + " items, more than --max-fanout " +
+                std::to_string(limit));
+}
+
 TEST(FanOutE2E, FetchForEachJoinOnUp) {
   TempDir dir;
   Server up(dir.Sub("data"), {"--slots", "2"});
@@ -93,7 +156,7 @@ TEST(FanOutE2E, FetchForEachJoinOnAMasterWithTwoWorkers) {
   ServerConfig config;
   config.command = "master";
   config.stderr_path = dir.Sub("master.log");
-  Server master(config, dir.Sub("master"));
+  Server master(config, dir.Sub("master"), {"--max-fanout", "20"});
   ASSERT_TRUE(master.ready());
   WorkerProcess w1(master.grpc(), "w1", dir.Sub("w1"), {"--slots", "2"}, dir.Sub("w1.log"));
   WorkerProcess w2(master.grpc(), "w2", dir.Sub("w2"), {"--slots", "2"}, dir.Sub("w2.log"));
@@ -110,63 +173,25 @@ TEST(FanOutE2E, FetchForEachJoinOnAMasterWithTwoWorkers) {
   EXPECT_EQ(workers, (std::set<std::string>{"w1", "w2"}));
 
   // A 50 MB output made on one worker reaches a task on the other intact.
-  std::string big = master.Submit(R"(
-apiVersion: pipegrid/v1
-kind: Job
-metadata: {name: big}
-spec:
-  tasks:
-    - name: make
-      nodeSelector: {pipegrid.io/worker: w1}
-      steps: [{commands: ["head -c 52428800 /dev/urandom > big.bin", "sha256sum big.bin > sum.txt"]}]
-      outputs: {files: [big.bin, sum.txt]}
-    - name: check
-      dependsOn: [make]
-      nodeSelector: {pipegrid.io/worker: w2}
-      steps: [{commands: ["cd inputs/make && sha256sum -c sum.txt"]}]
-)");
-  nlohmann::json job = master.WaitFinished(big, std::chrono::seconds(120));
-  EXPECT_EQ(job["state"], "SUCCEEDED") << job.dump(2);
-  auto log = master.Call("GET", "/api/v1/jobs/" + big + "/tasks/check/logs");
-  EXPECT_EQ(log.raw, "big.bin: OK\n");
+  CheckBigOutput(master, "w1", "w2");
+  // A declared output that is missing fails the attempt, on a remote worker too.
+  CheckMissingOutput(master);
+  CheckFanOutLimit(master, 20);
 }
 
-TEST(FanOutE2E, AMissingDeclaredOutputFailsTheAttempt) {
+TEST(FanOutE2E, AFiftyMegabyteOutputArrivesIntactOnUp) {
   TempDir dir;
-  Server up(dir.Sub("data"));
+  Server up(dir.Sub("data"), {"--name", "solo"});
   ASSERT_TRUE(up.ready());
-  std::string id = up.Submit(R"(
-apiVersion: pipegrid/v1
-kind: Job
-metadata: {name: missing}
-spec:
-  tasks:
-    - {name: make, steps: [{commands: ["touch other.txt"]}], outputs: {files: [result.csv]}}
-)");
-  nlohmann::json job = up.WaitFinished(id);
-  EXPECT_EQ(job["state"], "FAILED");
-  nlohmann::json attempt = TaskOf(job, "make")["attempts"][0];
-  EXPECT_EQ(attempt["outcome"], "exit");
-  EXPECT_NE(std::string(TaskOf(job, "make")["reason"]).find("declared output result.csv is missing"),
-            std::string::npos)
-      << job.dump(2);
+  CheckBigOutput(up, "solo", "solo");
+  CheckMissingOutput(up);
 }
 
 TEST(FanOutE2E, TheFanOutLimitIsEnforced) {
   TempDir dir;
   Server up(dir.Sub("data"), {"--max-fanout", "3"});
   ASSERT_TRUE(up.ready());
-  std::string id = up.Submit(R"(
-apiVersion: pipegrid/v1
-kind: Job
-metadata: {name: wide}
-spec:
-  tasks:
-    - {name: ocr, forEach: {items: [a, b, c, d]}, steps: [{commands: ["true"]}]}
-)");
-  nlohmann::json job = up.WaitFinished(id);
-  EXPECT_EQ(job["state"], "FAILED");
-  EXPECT_EQ(TaskOf(job, "ocr")["reason"], "forEach: 4 items, more than --max-fanout 3");
+  CheckFanOutLimit(up, 3);
 }
 
 }  // namespace
