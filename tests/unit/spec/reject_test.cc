@@ -7,6 +7,7 @@
 
 #include "spec/job_spec.h"
 #include "support/test_util.h"
+#include "unit/spec/reject_case.h"
 #include "unit/spec/samples.h"
 
 namespace pipegrid::spec {
@@ -16,14 +17,7 @@ using nlohmann::json;
 using ::pipegrid::testing::StatusIs;
 using ::testing::HasSubstr;
 
-struct RejectCase {
-  std::string name;
-  std::function<void(json&)> mutate;  // applied to MinimalSpec()
-  std::string field;
-  std::string message;  // a substring of the error message
-};
-
-void PrintTo(const RejectCase& c, std::ostream* os) { *os << c.name; }
+using testing::RejectCase;
 
 // (A vector, not a braced list: nlohmann reads {"a", "x"} as an object.)
 json Task(const std::string& name, const std::vector<std::string>& depends_on = {}) {
@@ -275,19 +269,10 @@ std::vector<RejectCase> Cases() {
 class RejectTest : public ::testing::TestWithParam<RejectCase> {};
 
 TEST_P(RejectTest, InvalidArgumentAtField) {
-  const RejectCase& c = GetParam();
-  json spec = testing::MinimalSpec();
-  c.mutate(spec);
-  Result<JobSpec> r = ParseJobSpec(spec.dump(), BodyFormat::kJson);
-  ASSERT_THAT(r, StatusIs(StatusCode::kInvalidArgument));
-  EXPECT_EQ(r.status().field(), c.field);
-  EXPECT_THAT(r.status().message(), HasSubstr(c.message));
+  testing::ExpectRejected(testing::MinimalSpec(), GetParam());
 }
 
-INSTANTIATE_TEST_SUITE_P(Spec, RejectTest, ::testing::ValuesIn(Cases()),
-                         [](const ::testing::TestParamInfo<RejectCase>& info) {
-                           return info.param.name;
-                         });
+INSTANTIATE_TEST_SUITE_P(Spec, RejectTest, ::testing::ValuesIn(Cases()), testing::CaseName);
 
 // The same checks hold for YAML, where scalars are strings until a field reads them.
 TEST(RejectYamlTest, BooleanFieldRefusesYamlWords) {
