@@ -9,7 +9,7 @@ JOBS ?= $(shell nproc)
 EXAMPLE ?= examples/diamond.yaml
 PIPEGRID := $(BUILD_DIR)/pipegrid
 
-.PHONY: all deps build test run stop bench bench-distributed clean
+.PHONY: all deps build test run stop bench bench-distributed bench-suite clean
 
 all: build
 
@@ -43,6 +43,11 @@ bench: build
 bench-distributed: build
 	@scripts/install-deps.sh bench
 	bench/distributed.sh "$(PIPEGRID)"
+
+# Issue 6 suite: W1-W4 and L1 against the floors, Celery and Dask (RUNS=N, default 5).
+bench-suite: build
+	@scripts/install-deps.sh bench
+	bench/suite.sh "$(PIPEGRID)"
 
 clean:
 	rm -rf $(BUILD_DIR)
