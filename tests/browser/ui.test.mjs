@@ -223,6 +223,9 @@ describe('web UI', { skip: whyNoBrowser() ?? false }, () => {
     await page.click('form[aria-label=filters] button[type=submit]');
     await page.waitForURL(/label=suite%3Dbrowser/);
     await page.locator(`tr[data-job-id="${tickerId}"]`).waitFor({ state: 'detached' });
+    // The list re-renders as the filtered page arrives: wait for the labelled
+    // job's row, then count.
+    await diamondRow.waitFor();
     assert.equal(await page.locator('tr[data-job-id]').count(), 1);
 
     // A state filter with no match empties the list.
