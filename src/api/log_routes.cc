@@ -90,7 +90,7 @@ Result<std::string> ReadTaskLog(const std::string& log_dir, const TaskLog& log) 
   if (number == 0 || log_dir.empty()) return std::string();
   // Names from the store, not the URL, build the path: they were validated
   // (no '/' or "..") when the job was submitted.
-  return ReadLogFile(worker::LogPath(log_dir, log.task.job_id, log.task.name, number));
+  return ReadLogFile(worker::FindLogPath(log_dir, log.task.job_id, log.task.name, number));
 }
 
 // Whether an SSE client resuming at (attempt, offset) has seen all there
@@ -100,7 +100,7 @@ bool SeenEverything(const std::string& log_dir, const TaskLog& log, int attempt,
   if (!IsFinished(log.task.state) || attempt != log.task.attempts_started) return false;
   if (log_dir.empty()) return true;
   struct stat st {};
-  std::string path = worker::LogPath(log_dir, log.task.job_id, log.task.name, attempt);
+  std::string path = worker::FindLogPath(log_dir, log.task.job_id, log.task.name, attempt);
   if (::stat(path.c_str(), &st) != 0) return errno == ENOENT;
   return st.st_size <= offset;
 }

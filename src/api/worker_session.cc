@@ -111,12 +111,14 @@ void WorkerSession::OnRegister(const v1::Register& reg) {
   r.labels.insert(reg.labels().begin(), reg.labels().end());
   r.zone = reg.zone();
   r.slots = reg.slots();
+  r.prefetch = reg.prefetch();
   r.cpu = reg.cpu();
   r.memory = reg.memory_bytes();
   r.version = reg.version();
   r.draining = reg.draining();
   for (const v1::RunningAttempt& a : reg.running()) {
-    r.running.push_back({a.attempt_id(), a.pgid(), wire::FromMillis(a.started_at_ms())});
+    r.running.push_back(
+        {a.attempt_id(), a.pgid(), wire::FromMillis(a.started_at_ms()), a.waiting()});
   }
   for (const v1::Finished& f : reg.finished()) {
     // A success whose kept files cannot be checked any more (they were sent

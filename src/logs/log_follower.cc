@@ -135,7 +135,7 @@ void LogFollower::SwitchTo(int attempt, int64_t offset) {
 std::string LogFollower::ReadMore(bool complete) {
   if (log_dir_.empty()) return {};
   if (!file_.valid()) {
-    std::string path = worker::LogPath(log_dir_, options_.job_id, options_.task, attempt_);
+    std::string path = worker::FindLogPath(log_dir_, options_.job_id, options_.task, attempt_);
     file_.Reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!file_.valid()) return {};  // not created yet: the attempt's start is a commit
     // Watched before the first read, so output written after that read wakes us.

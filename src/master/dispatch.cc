@@ -49,7 +49,7 @@ void Scheduler::Impl::Dispatch(Txn& txn) {
   int free_slots = 0;
   for (const auto& [name, w] : workers_) {
     if (w.info.state == WorkerState::kReady && w.channel != nullptr) {
-      free_slots += std::max(0, w.info.slots_free);
+      free_slots += std::max(0, w.capacity());
     }
   }
   // A task no worker can take (selector, resources) stays queued without
@@ -104,13 +104,14 @@ WorkerRt* Scheduler::Impl::PickWorker(const TaskRt& task) {
   WorkerRt* best = nullptr;
   int best_same_job = 0;
   for (auto& [name, w] : workers_) {
-    if (w.info.state != WorkerState::kReady || w.channel == nullptr || w.info.slots_free <= 0) {
+    if (w.info.state != WorkerState::kReady || w.channel == nullptr || w.capacity() <= 0) {
       continue;
     }
     if (!LabelsMatch(w, spec) || !ResourcesFit(w, spec)) continue;
     // spread: the worker running the fewest of this job's attempts first.
     int same_job = spec.spread ? RunningOfJob(w, *task.job) : 0;
-    // Then the most free slots: spreads load over the fleet.
+    // Then the most free slots: spreads load over the fleet, and a worker's
+    // prefetch is used only once no worker has a free slot.
     if (best == nullptr || same_job < best_same_job ||
         (same_job == best_same_job && w.info.slots_free > best->info.slots_free)) {
       best = &w;

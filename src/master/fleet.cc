@@ -37,6 +37,7 @@ void Scheduler::Impl::ConnectWorker(WorkerRegistration reg, protocol::WorkerChan
   PG_DCHECK(loop_.InLoopThread());
   if (reg.name.empty()) return done(InvalidArgument("a worker needs a name"));
   if (reg.slots < 0) return done(InvalidArgument("slots must not be negative"));
+  if (reg.prefetch < 0) return done(InvalidArgument("prefetch must not be negative"));
   if (shutting_down_) return done(Unavailable("the master is shutting down"));
   auto existing = workers_.find(reg.name);
   if (existing != workers_.end()) {
@@ -62,6 +63,7 @@ void Scheduler::Impl::ConnectWorker(WorkerRegistration reg, protocol::WorkerChan
   if (!reg.zone.empty()) w.info.labels[kZoneLabel] = reg.zone;
   w.info.slots = reg.slots;
   w.info.slots_free = reg.slots;
+  w.prefetch = reg.prefetch;
   w.info.cpu = reg.cpu;
   w.info.memory = reg.memory;
   w.info.version = reg.version;
@@ -123,7 +125,7 @@ void Scheduler::Impl::Reconcile(Txn& txn, WorkerRt& w, const WorkerRegistration&
     --w.info.slots_free;
     w.cpu_free -= task->spec().cpu;
     w.memory_free -= task->spec().memory;
-    if (task->rec.state == TaskState::kAssigned) MarkStarted(txn, *task, r.pgid, r.started_at);
+    if (task->rec.state == TaskState::kAssigned && !r.waiting) MarkStarted(txn, *task, r.pgid, r.started_at);
     session.adopt.push_back(
         {r.attempt_id, task->job->rec.id, task->rec.name, task->attempt->number});
     // A stop decided while the worker was away reaches it now.
@@ -246,6 +248,7 @@ std::vector<WorkerInfo> Scheduler::Impl::ListWorkers() const {
   std::vector<WorkerInfo> out;
   for (const auto& [name, w] : workers_) {
     out.push_back(w.info);
+    out.back().slots_free = std::max(0, w.info.slots_free);  // prefetch holds more
     out.back().connected = w.channel != nullptr;
     out.back().running = static_cast<int>(w.attempts.size());
   }

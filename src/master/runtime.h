@@ -82,9 +82,14 @@ struct WorkerRt {
   protocol::WorkerChannel* channel = nullptr;  // set while connected
   MonoTime lease_until{};  // LOST after this, unless a heartbeat renews it
   MonoTime gone_at{};      // GONE since (listed for a while)
+  // Assignments it may hold beyond its slots (WorkerRegistration::prefetch).
+  // info.slots_free goes down to -prefetch; the API shows it clamped at 0.
+  int prefetch = 0;
   double cpu_free = 0;
   int64_t memory_free = 0;
-  std::set<std::string> attempts;  // running attempt ids
+  std::set<std::string> attempts;  // held attempt ids (running or prefetched)
+  // How many more attempts it may be given now.
+  int capacity() const { return info.slots_free + (info.slots > 0 ? prefetch : 0); }
 };
 
 }  // namespace pipegrid::master

@@ -76,6 +76,7 @@ struct RunningAttemptReport {
   std::string attempt_id;
   int64_t pgid = 0;
   WallTime started_at{};
+  bool waiting = false;  // prefetched, not started yet
 };
 
 struct WorkerRegistration {
@@ -87,6 +88,8 @@ struct WorkerRegistration {
   std::map<std::string, std::string> labels;
   std::string zone;
   int slots = 1;
+  // Assignments it may hold beyond `slots`, waiting for a slot (prefetch).
+  int prefetch = 0;
   double cpu = 0;
   int64_t memory = 0;
   std::string version;

@@ -122,6 +122,7 @@ int RunUp(const UpOptions& options) {
     client_options.slots =
         options.slots >= 0 ? options.slots
                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    client_options.prefetch = options.prefetch >= 0 ? options.prefetch : client_options.slots;
     client_options.cpu = std::thread::hardware_concurrency();
     client_options.memory = static_cast<int64_t>(::sysconf(_SC_PHYS_PAGES)) * ::sysconf(_SC_PAGESIZE);
     // The agent writes into the master's log dir: nothing to ship.
@@ -137,6 +138,7 @@ int RunUp(const UpOptions& options) {
     agent_options.state_dir = data_dir + "/worker-state";
     agent_options.keep_workspaces = options.keep_workspaces;
     agent_options.max_log_bytes = options.max_log_bytes;
+    agent_options.slots = client_options.slots;
     auto created = worker::Agent::Create(agent_options, clock, *client);
     if (!created.ok()) return fail(created.status());
     agent = std::move(*created);

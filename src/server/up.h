@@ -23,6 +23,7 @@ struct UpOptions {
   std::string grpc = "127.0.0.1:7070";  // the worker protocol listener (remote workers)
   std::string tls_dir;  // mutual TLS for --grpc; required when it is not on loopback
   int slots = -1;                       // -1: number of cores; 0: queue only
+  int prefetch = -1;                    // -1: as many as slots
   std::string worker_name;              // empty: the hostname
   bool keep_workspaces = false;
   std::string sync = "normal";          // normal | full

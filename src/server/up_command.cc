@@ -53,6 +53,7 @@ Status Resolve(UpFlags& f) {
   PG_RETURN_IF_ERROR(size("max-output-bytes", f.max_output_bytes, f.options.max_output_bytes));
   if (f.options.max_fanout < 0) return InvalidArgument("--max-fanout must not be negative");
   if (f.options.slots < -1) return InvalidArgument("--slots must not be negative");
+  if (f.options.prefetch < -1) return InvalidArgument("--prefetch must not be negative");
   return Status::Ok();
 }
 
@@ -79,6 +80,9 @@ void AddServer(CLI::App& app, int& exit_code, bool embedded_worker) {
   if (embedded_worker) {
     up->add_option("--slots", o.slots,
                    "Task slots of the embedded worker (default: cores; 0: jobs only queue)");
+    up->add_option("--prefetch", o.prefetch,
+                   "Assignments the embedded worker holds beyond its slots, started the moment "
+                   "a slot frees (default: as many as slots; 0: none)");
     up->add_option("--name", o.worker_name, "Name of the embedded worker (default: hostname)");
     up->add_flag("--keep-workspaces", o.keep_workspaces,
                  "Keep task workspaces after their job ends");

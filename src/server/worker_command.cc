@@ -31,6 +31,7 @@ struct WorkerFlags {
   std::string master;
   std::string name;
   int slots = -1;
+  int prefetch = -1;
   std::string labels;
   std::string zone;
   std::string tls_dir;
@@ -103,6 +104,7 @@ int RunWorker(const WorkerFlags& f) {
     return fail(InvalidArgument("--max-log-bytes: " + max_log_bytes.status().message()));
   }
   if (f.slots < -1) return fail(InvalidArgument("--slots must not be negative"));
+  if (f.prefetch < -1) return fail(InvalidArgument("--prefetch must not be negative"));
   auto channels = MasterChannel(f);
   if (!channels.ok()) return fail(channels.status());
 
@@ -122,6 +124,7 @@ int RunWorker(const WorkerFlags& f) {
   client_options.zone = f.zone;
   client_options.slots =
       f.slots >= 0 ? f.slots : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  client_options.prefetch = f.prefetch >= 0 ? f.prefetch : client_options.slots;
   client_options.cpu = std::thread::hardware_concurrency();
   client_options.memory = static_cast<int64_t>(::sysconf(_SC_PHYS_PAGES)) * ::sysconf(_SC_PAGESIZE);
   client_options.log_dir = work_dir + "/logs";
@@ -137,6 +140,7 @@ int RunWorker(const WorkerFlags& f) {
   agent_options.state_dir = work_dir + "/state";
   agent_options.keep_workspaces = f.keep_workspaces;
   agent_options.max_log_bytes = *max_log_bytes;
+  agent_options.slots = client_options.slots;
   auto agent = worker::Agent::Create(agent_options, SystemClock::Instance(), client);
   if (!agent.ok()) return fail(agent.status());
 
@@ -202,6 +206,9 @@ void AddWorkerCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--master", flags->master, "The master's gRPC address HOST:PORT");
   cmd->add_option("--name", flags->name, "This worker's id in the fleet (default: hostname)");
   cmd->add_option("--slots", flags->slots, "Attempts run at once (default: cores)");
+  cmd->add_option("--prefetch", flags->prefetch,
+                  "Assignments held beyond --slots, started the moment a slot frees "
+                  "(default: as many as slots; 0: none)");
   cmd->add_option("--labels", flags->labels, "Labels for nodeSelector: k=v,k=v");
   cmd->add_option("--zone", flags->zone, "Zone (the pipegrid.io/zone label)");
   cmd->add_option("--tls-dir", flags->tls_dir,

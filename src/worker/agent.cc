@@ -2,11 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <deque>
 #include <filesystem>
 #include <functional>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -30,6 +32,8 @@ namespace fs = std::filesystem;
 // duplicate Assign. Older ones fall out: a Stop that late gets a second
 // Finished, which the master refuses as stale (fencing, DESIGN §4).
 constexpr size_t kRememberFinished = 4096;
+// Empty workspaces kept for reuse (SpareWorkspaces): each costs one inode.
+constexpr size_t kSpareWorkspaces = 64;
 
 Status PrepareDir(std::string& dir, const char* what) {
   if (dir.empty()) return InvalidArgument(std::string("agent needs a ") + what);
@@ -69,6 +73,17 @@ class Agent::Impl {
  private:
   // Control thread.
   void DoAssign(protocol::Assignment msg);
+  // Starts waiting assignments while a slot is free.
+  void StartWaiting();
+  void Run(protocol::Assignment msg);
+  bool SlotFree() const {
+    return options_.slots <= 0 || attempts_.size() < static_cast<size_t>(options_.slots);
+  }
+  // Removes and returns a waiting assignment, if `attempt_id` waits.
+  std::optional<protocol::Assignment> TakeWaiting(const std::string& attempt_id);
+  // Removes the job's workspaces once its last attempt is gone, if it was
+  // released meanwhile.
+  void MaybeRelease(const std::string& job_id);
   void DoStop(const protocol::StopRequest& msg);
   void DoReleaseJob(const std::string& job_id);
   void BeginShutdown(Millis grace, std::promise<void>* done);
@@ -87,6 +102,8 @@ class Agent::Impl {
   const Clock& clock_;
   protocol::MasterChannel& master_;
   std::map<std::string, std::string> base_env_;
+  std::unique_ptr<RecordTable> records_;  // control thread only
+  std::unique_ptr<SpareWorkspaces> spares_;  // control thread only
   AttemptContext context_;
 
   EventLoop loop_;
@@ -97,6 +114,7 @@ class Agent::Impl {
   std::unordered_map<uint64_t, std::unique_ptr<Attempt>> attempts_;  // by serial
   std::unordered_map<std::string, uint64_t> serial_by_id_;
   uint64_t next_serial_ = 1;
+  std::deque<protocol::Assignment> waiting_;  // beyond the slots, oldest first
   std::deque<std::string> finished_order_;  // oldest first; mirrors finished_ids_
   std::unordered_set<std::string> finished_ids_;
   std::set<std::string> pending_release_;  // released while an attempt still ran
@@ -122,8 +140,16 @@ Status Agent::Impl::Init() {
                  cleanup.records, cleanup.killed.size(), cleanup.lingering.size());
   }
 
+  // After the cleanup, which removes the previous run's table.
+  PG_ASSIGN_OR_RETURN(RecordTable records, RecordTable::Open(options_.state_dir));
+  records_ = std::make_unique<RecordTable>(std::move(records));
+
+  // Enough for every slot and prefetched assignment to find one.
+  spares_ = std::make_unique<SpareWorkspaces>(options_.work_dir, kSpareWorkspaces);
+
   base_env_ = SnapshotProcessEnvironment();
-  context_ = AttemptContext{&options_, &loop_, nullptr, &master_, &base_env_, ReadBootId()};
+  context_ = AttemptContext{&options_,  &loop_,          nullptr,      &master_, &base_env_,
+                            records_.get(), spares_.get(), ReadBootId()};
 
   PG_ASSIGN_OR_RETURN(
       pump_, OutputPump::Start(PostToLoop(loop_, std::bind_front(&Impl::OnLeaderExited, this),
@@ -191,7 +217,10 @@ void Agent::Impl::Shutdown(Millis grace) {
 
 void Agent::Impl::DoAssign(protocol::Assignment msg) {
   PG_DCHECK(loop_.InLoopThread());
-  if (serial_by_id_.count(msg.attempt_id) != 0 || RecentlyFinished(msg.attempt_id)) {
+  const bool waiting = std::any_of(waiting_.begin(), waiting_.end(), [&](const auto& w) {
+    return w.attempt_id == msg.attempt_id;
+  });
+  if (waiting || serial_by_id_.count(msg.attempt_id) != 0 || RecentlyFinished(msg.attempt_id)) {
     spdlog::warn("duplicate assignment ignored attempt={}", msg.attempt_id);
     return;
   }
@@ -201,6 +230,31 @@ void Agent::Impl::DoAssign(protocol::Assignment msg) {
     return;
   }
   pending_release_.erase(msg.job_id);  // the job is active again
+  if (!SlotFree()) {
+    waiting_.push_back(std::move(msg));
+    return;
+  }
+  Run(std::move(msg));
+}
+
+void Agent::Impl::StartWaiting() {
+  while (!shutting_down_ && !waiting_.empty() && SlotFree()) {
+    protocol::Assignment next = std::move(waiting_.front());
+    waiting_.pop_front();
+    Run(std::move(next));
+  }
+}
+
+std::optional<protocol::Assignment> Agent::Impl::TakeWaiting(const std::string& attempt_id) {
+  auto it = std::find_if(waiting_.begin(), waiting_.end(),
+                         [&](const auto& w) { return w.attempt_id == attempt_id; });
+  if (it == waiting_.end()) return std::nullopt;
+  protocol::Assignment taken = std::move(*it);
+  waiting_.erase(it);
+  return taken;
+}
+
+void Agent::Impl::Run(protocol::Assignment msg) {
   const uint64_t serial = next_serial_++;
   serial_by_id_[msg.attempt_id] = serial;
   auto attempt = std::make_unique<Attempt>(context_, serial, std::move(msg));
@@ -218,6 +272,12 @@ void Agent::Impl::DoStop(const protocol::StopRequest& msg) {
     attempts_.at(serial)->Stop(msg.outcome, msg.grace,
                                "stopped: " + std::string(Name(msg.outcome)));
     Collect(serial);
+    return;
+  }
+  if (std::optional<protocol::Assignment> taken = TakeWaiting(msg.attempt_id)) {
+    RememberFinished(msg.attempt_id);
+    master_.Finished(Report(msg.attempt_id, msg.outcome, "stopped before it started", clock_));
+    MaybeRelease(taken->job_id);
     return;
   }
   if (RecentlyFinished(msg.attempt_id)) return;
@@ -246,6 +306,11 @@ void Agent::Impl::BeginShutdown(Millis grace, std::promise<void>* done) {
   PG_DCHECK(loop_.InLoopThread());
   shutting_down_ = true;
   shutdown_done_ = done;
+  // Never started: handed back as they are, nothing to stop.
+  for (protocol::Assignment& a : std::exchange(waiting_, {})) {
+    RememberFinished(a.attempt_id);
+    master_.Finished(Report(a.attempt_id, Outcome::kInterrupted, "worker shutting down", clock_));
+  }
   std::vector<uint64_t> serials;
   for (auto& [serial, attempt] : attempts_) {
     attempt->Stop(Outcome::kInterrupted, grace, "worker shutting down");
@@ -279,11 +344,16 @@ void Agent::Impl::Collect(uint64_t serial) {
   serial_by_id_.erase(attempt_id);
   attempts_.erase(it);
   RememberFinished(attempt_id);
+  StartWaiting();
+  MaybeRelease(job_id);
+  MaybeCompleteShutdown();
+}
+
+void Agent::Impl::MaybeRelease(const std::string& job_id) {
   if (pending_release_.count(job_id) != 0 && !JobHasAttempts(job_id)) {
     pending_release_.erase(job_id);
     DoReleaseJob(job_id);
   }
-  MaybeCompleteShutdown();
 }
 
 void Agent::Impl::MaybeCompleteShutdown() {
@@ -301,6 +371,9 @@ void Agent::Impl::RememberFinished(const std::string& attempt_id) {
 }
 
 bool Agent::Impl::JobHasAttempts(const std::string& job_id) const {
+  for (const protocol::Assignment& a : waiting_) {
+    if (a.job_id == job_id) return true;
+  }
   for (const auto& [serial, attempt] : attempts_) {
     if (attempt->assignment().job_id == job_id) return true;
   }

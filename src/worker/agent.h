@@ -52,12 +52,23 @@ struct AgentOptions {
   // How long Create() waits for a crashed run's leftover processes to exit
   // after SIGKILL (only processes stuck in the kernel take that long).
   Millis cleanup_wait{5'000};
+  // Attempts run at once; 0: no limit. Assignments beyond it (the master's
+  // prefetch) wait in arrival order and start as soon as a slot frees, so a
+  // slot never idles for a round trip to the master.
+  int slots = 0;
 };
 
 // Where an attempt's merged stdout+stderr goes:
-// <log_dir>/<job_id>/<task_name>/<attempt_number>.log
+// <log_dir>/<job_id>/<task_name>.<attempt_number>.log (task names have no
+// '.'). One directory per job, not per task: a directory costs an inode,
+// which on ext4 is a large part of a short task's overhead.
 std::string LogPath(const std::string& log_dir, const std::string& job_id,
                     const std::string& task_name, int attempt_number);
+// Where a reader finds that log: LogPath(), or the layout of data dirs
+// written before it (<log_dir>/<job_id>/<task_name>/<attempt_number>.log)
+// when only that file exists.
+std::string FindLogPath(const std::string& log_dir, const std::string& job_id,
+                        const std::string& task_name, int attempt_number);
 
 class Agent : public protocol::WorkerChannel {
  public:
@@ -68,9 +79,11 @@ class Agent : public protocol::WorkerChannel {
                                                protocol::MasterChannel& master);
   ~Agent() override;  // Shutdown(0)
 
-  // A duplicate of an attempt that is running or was recently reported is
-  // ignored (its one Finished is already on its way or sent).
+  // A duplicate of an attempt that is running, waiting for a slot or was
+  // recently reported is ignored (its one Finished is on its way or sent).
   void Assign(protocol::Assignment msg) override;
+  // An attempt still waiting for a slot ends at once with msg.outcome (it
+  // never started; no Started is sent).
   // Unknown attempt: ignored if it was recently reported finished, otherwise
   // reported Finished(msg.outcome) so the master's bookkeeping ends. A second
   // Stop of a stopping attempt keeps the first outcome but may shorten the

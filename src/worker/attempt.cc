@@ -30,7 +30,11 @@ Attempt::Attempt(const AttemptContext& ctx, uint64_t serial, protocol::Assignmen
   }
 }
 
-Attempt::~Attempt() = default;
+Attempt::~Attempt() {
+  // Only a finished attempt's slot may be reused: a running one's still
+  // names its processes (the agent destroys attempts only once finished).
+  if (record_slot_ && finished_) ctx_.records->Release(*record_slot_);
+}
 
 void Attempt::Start() {
   PG_DCHECK(ctx_.loop->InLoopThread());
@@ -38,7 +42,7 @@ void Attempt::Start() {
   if (!IsSafePathComponent(a.attempt_id)) return FailSetup("bad attempt id for a path");
   if (commands_.size() > UINT32_MAX) return FailSetup("too many commands");
 
-  Result<std::string> workspace = PrepareWorkspace(ctx_.options->work_dir, a.job_id, a.task_name);
+  Result<std::string> workspace = ctx_.spares->Prepare(a.job_id, a.task_name);
   if (!workspace.ok())
     return FailSetup("cannot prepare workspace: " + workspace.status().message());
   workspace_ = std::move(workspace).value();
@@ -88,8 +92,9 @@ void Attempt::StartCommand(uint32_t index) {
   // Record the group before anything can go wrong, so that a crash from here
   // on leaves a record naming it. The leader is unreaped, so /proc has it.
   Result<ProcStat> stat = ReadProcStat(pgid);
-  Status recorded = stat.ok() ? WriteAttemptRecord(ctx_.options->state_dir, assignment_.attempt_id,
-                                                   {pgid, stat->starttime, ctx_.boot_id})
+  if (!record_slot_) record_slot_ = ctx_.records->Acquire();
+  Status recorded = stat.ok() ? ctx_.records->Write(*record_slot_,
+                                                    {pgid, stat->starttime, ctx_.boot_id})
                               : stat.status();
   Result<UniqueFd> pidfd = recorded.ok() ? running_->child.OpenPidfd() : Result<UniqueFd>(recorded);
   if (!pidfd.ok()) {
@@ -204,10 +209,17 @@ void Attempt::Finish() {
                  sink_->error().ToString());
   }
   sink_.reset();  // the log is complete and closed before anyone hears of the end
-  // The processes are gone; a record left behind by a failed unlink would
+  // The processes are gone; a record left behind by a failed write would
   // only make the next start scan /proc for a group that no longer exists.
-  Status removed = RemoveAttemptRecord(ctx_.options->state_dir, assignment_.attempt_id);
-  if (!removed.ok()) spdlog::warn("attempt record not removed error={}", removed.ToString());
+  if (record_slot_) {
+    Status removed = ctx_.records->Clear(*record_slot_);
+    if (!removed.ok()) spdlog::warn("attempt record not removed error={}", removed.ToString());
+    ctx_.records->Release(*std::exchange(record_slot_, std::nullopt));
+  }
+  // Nothing to look at, nothing to ship: the next attempt can have it.
+  if (!ctx_.options->keep_workspaces && verdict_->outputs.empty()) {
+    ctx_.spares->Recycle(workspace_);
+  }
   verdict_->finished_at = ctx_.loop->clock().Wall();
   spdlog::debug("attempt finished attempt={} outcome={} reason={}", assignment_.attempt_id,
                 Name(verdict_->outcome), verdict_->reason);

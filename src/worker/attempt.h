@@ -27,6 +27,8 @@
 #include "worker/group_stopper.h"
 #include "worker/log_sink.h"
 #include "worker/output_pump.h"
+#include "worker/record_table.h"
+#include "worker/workspace.h"
 
 namespace pipegrid::worker {
 
@@ -37,6 +39,8 @@ struct AttemptContext {
   OutputPump* pump = nullptr;
   protocol::MasterChannel* master = nullptr;
   const std::map<std::string, std::string>* base_env = nullptr;
+  RecordTable* records = nullptr;
+  SpareWorkspaces* spares = nullptr;
   std::string boot_id;
 };
 
@@ -107,6 +111,8 @@ class Attempt {
   std::optional<protocol::AttemptFinished> verdict_;  // the outcome, once decided
   bool started_sent_ = false;
   bool finished_ = false;
+  // This attempt's slot in ctx_.records, from its first command on.
+  std::optional<size_t> record_slot_;
 
   std::optional<EventLoop::TimerId> timeout_timer_;
   GroupStopper stopper_;                           // the running group's SIGTERM/SIGKILL

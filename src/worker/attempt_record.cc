@@ -115,11 +115,12 @@ Result<CleanupReport> KillLeftoverProcessGroups(const std::string& state_dir, co
     if (!it->is_regular_file(ec)) continue;
     files.push_back(it->path());
     // A temporary file is a complete record too if the crash came between
-    // write and rename; a torn one does not parse and is just removed.
+    // write and rename; a torn one does not parse and is just removed. A
+    // RecordTable holds one record per line (blank: a free slot).
     std::ifstream in(it->path());
-    std::stringstream text;
-    text << in.rdbuf();
-    if (std::optional<AttemptRecord> r = ParseAttemptRecord(text.str())) records.push_back(*r);
+    for (std::string line; std::getline(in, line);) {
+      if (std::optional<AttemptRecord> r = ParseAttemptRecord(line)) records.push_back(*r);
+    }
   }
   if (ec) return ErrnoStatus("read state dir " + state_dir, ec.value());
   report.records = static_cast<int>(files.size());

@@ -50,7 +50,8 @@ struct CleanupReport {
   std::vector<pid_t> lingering;  // killed but still not gone after the wait
 };
 
-// Reads every record in state_dir, SIGKILLs each process of each recorded
+// Reads every record in state_dir (each line of each file: single-record
+// files and RecordTable files alike), SIGKILLs each process of each recorded
 // group (never the calling process), waits up to `wait` (measured with
 // `clock`) for them to exit, and removes the files. A process that outlives
 // the wait (stuck in uninterruptible sleep) is only reported: it can no

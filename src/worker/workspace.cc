@@ -1,5 +1,9 @@
 #include "worker/workspace.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
 #include <filesystem>
 #include <system_error>
 
@@ -12,7 +16,17 @@ namespace fs = std::filesystem;
 
 std::string LogPath(const std::string& log_dir, const std::string& job_id,
                     const std::string& task_name, int attempt_number) {
-  return log_dir + "/" + job_id + "/" + task_name + "/" + std::to_string(attempt_number) + ".log";
+  return log_dir + "/" + job_id + "/" + task_name + "." + std::to_string(attempt_number) + ".log";
+}
+
+std::string FindLogPath(const std::string& log_dir, const std::string& job_id,
+                        const std::string& task_name, int attempt_number) {
+  std::string path = LogPath(log_dir, job_id, task_name, attempt_number);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) return path;
+  std::string legacy =
+      log_dir + "/" + job_id + "/" + task_name + "/" + std::to_string(attempt_number) + ".log";
+  return ::stat(legacy.c_str(), &st) == 0 ? legacy : path;
 }
 
 bool IsSafePathComponent(std::string_view name) {
@@ -34,6 +48,48 @@ Result<std::string> PrepareWorkspace(const std::string& work_dir, const std::str
   fs::create_directories(dir, ec);
   if (ec) return ErrnoStatus("create workspace " + dir.string(), ec.value());
   return dir.string();
+}
+
+SpareWorkspaces::SpareWorkspaces(std::string work_dir, size_t max)
+    : work_dir_(std::move(work_dir)), spare_dir_(work_dir_ + "/.spare"), max_(max) {
+  std::error_code ec;
+  fs::remove_all(spare_dir_, ec);
+  fs::create_directories(spare_dir_, ec);
+  if (ec) max_ = 0;  // no pool: every workspace is made afresh
+}
+
+Result<std::string> SpareWorkspaces::Prepare(const std::string& job_id,
+                                             const std::string& task_name) {
+  if (spares_.empty()) return PrepareWorkspace(work_dir_, job_id, task_name);
+  if (!IsSafePathComponent(job_id)) return InvalidArgument("bad job id for a path: " + job_id);
+  if (!IsSafePathComponent(task_name)) {
+    return InvalidArgument("bad task name for a path: " + task_name);
+  }
+  std::string job_dir = work_dir_ + "/" + job_id;
+  std::string dir = job_dir + "/" + task_name;
+  std::error_code ec;
+  fs::remove_all(dir, ec);  // an earlier attempt's
+  if (ec) return ErrnoStatus("remove old workspace " + dir, ec.value());
+  if (::mkdir(job_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return ErrnoStatus("create " + job_dir, errno);
+  }
+  std::string spare = std::move(spares_.back());
+  spares_.pop_back();
+  if (::rename(spare.c_str(), dir.c_str()) != 0) {
+    // Gone or unusable: fall back to a new directory.
+    std::error_code ignored;
+    fs::remove_all(spare, ignored);
+    return PrepareWorkspace(work_dir_, job_id, task_name);
+  }
+  return dir;
+}
+
+void SpareWorkspaces::Recycle(const std::string& workspace) {
+  if (spares_.size() >= max_ || workspace.empty()) return;
+  std::error_code ec;
+  if (!fs::is_empty(workspace, ec) || ec) return;
+  std::string spare = spare_dir_ + "/" + std::to_string(next_name_++);
+  if (::rename(workspace.c_str(), spare.c_str()) == 0) spares_.push_back(std::move(spare));
 }
 
 Status RemoveJobWorkspaces(const std::string& work_dir, const std::string& job_id) {

@@ -201,6 +201,7 @@ v1::WorkerMessage WorkerClient::MakeRegister() {
   for (const auto& [k, v] : options_.labels) (*r->mutable_labels())[k] = v;
   r->set_zone(options_.zone);
   r->set_slots(options_.slots);
+  r->set_prefetch(options_.prefetch);
   r->set_cpu(options_.cpu);
   r->set_memory_bytes(options_.memory);
   std::lock_guard lock(mu_);
@@ -209,6 +210,7 @@ v1::WorkerMessage WorkerClient::MakeRegister() {
     v1::RunningAttempt* a = r->add_running();
     a->set_attempt_id(id);
     a->set_pgid(h.pgid);
+    a->set_waiting(!h.started);
     // Not started yet: it is about to, so the master counts it as running.
     a->set_started_at_ms(wire::ToMillis(h.started ? h.started_at : SystemClock::Instance().Wall()));
   }
@@ -353,7 +355,8 @@ void WorkerClient::WriterLoop(
       if (now() >= next_heartbeat) {
         v1::WorkerMessage hb;
         hb.mutable_heartbeat()->set_seq(++heartbeat_seq);
-        hb.mutable_heartbeat()->set_slots_free(options_.slots - static_cast<int>(RunningLocked()));
+        hb.mutable_heartbeat()->set_slots_free(
+            std::max(0, options_.slots - static_cast<int>(RunningLocked())));
         batch.push_back(std::move(hb));
         next_heartbeat = now() + heartbeat_interval_;
       }

@@ -47,6 +47,8 @@ struct WorkerClientOptions {
   std::map<std::string, std::string> labels;
   std::string zone;
   int slots = 1;
+  // Assignments taken beyond `slots`; the agent queues them (AgentOptions::slots).
+  int prefetch = 0;
   double cpu = 0;
   int64_t memory = 0;
   // The agent's log dir: output is shipped from there (see LogPath()).

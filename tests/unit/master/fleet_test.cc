@@ -28,13 +28,6 @@ class FleetTest : public SchedulerTest {
     Open();
   }
 
-  Result<WorkerSession> Connect(WorkerRegistration reg, FakeWorker* worker) {
-    Result<WorkerSession> out = Internal("no reply");
-    scheduler_->ConnectWorker(std::move(reg), worker,
-                              [&](Result<WorkerSession> s) { out = std::move(s); });
-    Run();
-    return out;
-  }
   static WorkerRegistration Reg(const std::string& name, const std::string& instance,
                                 int slots = 1) {
     WorkerRegistration reg;
@@ -47,16 +40,6 @@ class FleetTest : public SchedulerTest {
   void Advance(Millis d) {
     clock_.Advance(d);
     Run();
-  }
-  WorkerInfo Worker(const std::string& name) {
-    std::vector<WorkerInfo> all;
-    scheduler_->ListWorkers([&](std::vector<WorkerInfo> w) { all = std::move(w); });
-    Run();
-    for (auto& w : all) {
-      if (w.name == name) return w;
-    }
-    ADD_FAILURE() << "no worker " << name;
-    return {};
   }
 };
 

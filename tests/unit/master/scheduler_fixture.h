@@ -110,6 +110,25 @@ class SchedulerTest : public ::testing::Test {
     ASSERT_TRUE(result.ok()) << result.ToString();
   }
 
+  // A worker session as the gRPC service opens one (instance id, reports).
+  Result<WorkerSession> Connect(WorkerRegistration reg, FakeWorker* worker) {
+    Result<WorkerSession> out = Internal("no reply");
+    scheduler_->ConnectWorker(std::move(reg), worker,
+                              [&](Result<WorkerSession> s) { out = std::move(s); });
+    Run();
+    return out;
+  }
+  WorkerInfo Worker(const std::string& name) {
+    std::vector<WorkerInfo> all;
+    scheduler_->ListWorkers([&](std::vector<WorkerInfo> w) { all = std::move(w); });
+    Run();
+    for (auto& w : all) {
+      if (w.name == name) return w;
+    }
+    ADD_FAILURE() << "no worker " << name;
+    return {};
+  }
+
   Result<SubmitResult> SubmitYaml(const std::string& yaml) {
     auto spec = spec::ParseJobSpec(yaml, spec::BodyFormat::kYaml);
     if (!spec.ok()) return spec.status();

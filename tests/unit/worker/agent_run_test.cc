@@ -26,7 +26,7 @@ TEST_F(AgentTest, SuccessReportsStartedThenFinished) {
   EXPECT_LT(master_.StartedSeq("a1"), master_.FinishedSeq("a1"));
   EXPECT_GE(f.finished_at, master_.started()[0].started_at);
   // The crash-recovery record lives only while the attempt runs.
-  EXPECT_TRUE(fs::is_empty(options_.state_dir));
+  EXPECT_TRUE(RecordsIn(options_.state_dir).empty());
 }
 
 TEST_F(AgentTest, NonzeroExitEndsAttemptWithCodeAndReason) {
@@ -78,11 +78,31 @@ TEST_F(AgentTest, EnvironmentAndWorkingDirectory) {
   a.env = {{"EXTRA", "x y"}, {"PG_WORKER_TEST_OVERRIDDEN", "from-assignment"}};
   ASSERT_EQ(Run(a).outcome, Outcome::kSucceeded);
 
-  std::string ws = fs::canonical(Workspace("job9", "fetch")).string();
+  // The (empty) workspace is recycled once the attempt ends; its path stays.
+  std::string ws = fs::canonical(options_.work_dir).string() + "/job9/fetch";
   EXPECT_EQ(Log("job9", "fetch", 3), ws +
                                          "\njob9\nfetch\n3\natt-7\nfrom-worker\n"
                                          "from-assignment\nx y\n" +
                                          ws + "\n");
+}
+
+TEST_F(AgentTest, AnEmptyWorkspaceIsRecycledAndOneWithFilesStays) {
+  StartAgent();
+  ASSERT_EQ(Run(MakeAssignment("a1", {{"true"}}, "job1", "empty")).outcome, Outcome::kSucceeded);
+  ASSERT_EQ(Run(MakeAssignment("a2", {{"echo x > kept.txt"}}, "job1", "full")).outcome,
+            Outcome::kSucceeded);
+  EXPECT_FALSE(fs::exists(Workspace("job1", "empty")));
+  EXPECT_EQ(ReadFile(Workspace("job1", "full") + "/kept.txt"), "x\n");
+  // The next task gets the recycled directory, empty.
+  ASSERT_EQ(Run(MakeAssignment("a3", {{"test -z \"$(ls -A)\""}}, "job2", "next")).outcome,
+            Outcome::kSucceeded);
+}
+
+TEST_F(AgentTest, KeptWorkspacesAreNeverRecycled) {
+  options_.keep_workspaces = true;
+  StartAgent();
+  ASSERT_EQ(Run(MakeAssignment("a1", {{"true"}}, "job1", "empty")).outcome, Outcome::kSucceeded);
+  EXPECT_TRUE(fs::is_directory(Workspace("job1", "empty")));
 }
 
 TEST_F(AgentTest, StdoutAndStderrMergedInArrivalOrder) {

@@ -172,7 +172,7 @@ TEST_F(AgentTest, ShutdownInterruptsRunningAttemptsAndReportsThemFirst) {
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].outcome, Outcome::kInterrupted);
   EXPECT_TRUE(ProcessExits(ReadPid(Workspace() + "/leader.pid")));
-  EXPECT_TRUE(fs::is_empty(options_.state_dir));
+  EXPECT_TRUE(RecordsIn(options_.state_dir).empty());
 
   // Afterwards an assignment is answered at once and nothing runs.
   agent_->Assign(MakeAssignment("a2", {{"touch ran"}}, "job2"));

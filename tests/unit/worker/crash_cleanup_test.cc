@@ -11,6 +11,7 @@
 #include "agent_fixture.h"
 #include "worker/attempt_record.h"
 #include "worker/proc_stat.h"
+#include "worker/record_table.h"
 
 namespace pipegrid::worker::testing {
 namespace {
@@ -77,7 +78,8 @@ TEST_F(CrashCleanupTest, CreateKillsLeftoverGroupsAndRemovesTheirRecords) {
   EXPECT_TRUE(WIFSIGNALED(*status));
   EXPECT_EQ(WTERMSIG(*status), SIGKILL);
   EXPECT_TRUE(ProcessExits(static_cast<pid_t>(std::stol(*child))));
-  EXPECT_TRUE(fs::is_empty(options_.state_dir));
+  EXPECT_TRUE(RecordsIn(options_.state_dir).empty());
+  EXPECT_FALSE(fs::exists(options_.state_dir + "/old-attempt"));
 }
 
 TEST_F(CrashCleanupTest, GroupStartedBeforeTheRecordedLeaderIsNotTouched) {
@@ -94,7 +96,8 @@ TEST_F(CrashCleanupTest, GroupStartedBeforeTheRecordedLeaderIsNotTouched) {
 
   EXPECT_FALSE(group.TryReap().has_value());
   EXPECT_TRUE(ProcessAlive(group.pid()));
-  EXPECT_TRUE(fs::is_empty(options_.state_dir));
+  EXPECT_TRUE(RecordsIn(options_.state_dir).empty());
+  EXPECT_FALSE(fs::exists(options_.state_dir + "/old-attempt"));
 }
 
 TEST_F(CrashCleanupTest, RecordFromAnotherBootIsNotActedOn) {
@@ -108,7 +111,8 @@ TEST_F(CrashCleanupTest, RecordFromAnotherBootIsNotActedOn) {
   StartAgent();
 
   EXPECT_FALSE(group.TryReap().has_value());
-  EXPECT_TRUE(fs::is_empty(options_.state_dir));
+  EXPECT_TRUE(RecordsIn(options_.state_dir).empty());
+  EXPECT_FALSE(fs::exists(options_.state_dir + "/old-attempt"));
 }
 
 TEST_F(CrashCleanupTest, TornRecordsAreRemoved) {
@@ -118,7 +122,8 @@ TEST_F(CrashCleanupTest, TornRecordsAreRemoved) {
 
   StartAgent();
 
-  EXPECT_TRUE(fs::is_empty(options_.state_dir));
+  EXPECT_FALSE(fs::exists(options_.state_dir + "/garbage"));
+  EXPECT_FALSE(fs::exists(options_.state_dir + "/.half.tmp"));
 }
 
 TEST_F(CrashCleanupTest, RunningAttemptKeepsARecordOfItsCurrentGroup) {
@@ -130,16 +135,63 @@ TEST_F(CrashCleanupTest, RunningAttemptKeepsARecordOfItsCurrentGroup) {
   std::optional<std::string> leader = fifo.ReadLine();
   ASSERT_TRUE(leader.has_value());
 
-  // The second command's group, recorded before it could run any user code.
-  std::optional<AttemptRecord> record = ParseAttemptRecord(ReadFile(options_.state_dir + "/a1"));
-  ASSERT_TRUE(record.has_value());
+  // The second command's group, recorded before it could run any user code
+  // (in the slot where the first command's was).
+  std::vector<AttemptRecord> records = RecordsIn(options_.state_dir);
+  ASSERT_EQ(records.size(), 1u);
+  std::optional<AttemptRecord> record = records[0];
   EXPECT_EQ(record->pgid, static_cast<pid_t>(std::stol(*leader)));
   EXPECT_EQ(record->leader_starttime, ReadProcStat(record->pgid)->starttime);
   EXPECT_EQ(record->boot_id, ReadBootId());
 
   agent_->Stop(protocol::StopRequest{"a1", Outcome::kKilled, Millis(0)});
   ASSERT_TRUE(master_.WaitFinished("a1").has_value());
-  EXPECT_FALSE(fs::exists(options_.state_dir + "/a1"));
+  EXPECT_TRUE(RecordsIn(options_.state_dir).empty());
+}
+
+TEST_F(CrashCleanupTest, CreateKillsGroupsRecordedInATableLeftBehind) {
+  fs::create_directories(options_.state_dir);
+  LeftoverGroup group("sleep 600");
+  {
+    // As a crashed agent leaves it: one slot in use between two cleared ones.
+    Result<RecordTable> table = RecordTable::Open(options_.state_dir);
+    ASSERT_TRUE(table.ok()) << table.status().ToString();
+    size_t first = table->Acquire(), used = table->Acquire(), third = table->Acquire();
+    ASSERT_THAT(table->Clear(first), pipegrid::testing::IsOk());
+    ASSERT_THAT(table->Write(used, group.Record()), pipegrid::testing::IsOk());
+    ASSERT_THAT(table->Clear(third), pipegrid::testing::IsOk());
+  }
+
+  StartAgent();
+
+  std::optional<int> status = group.TryReap();
+  ASSERT_TRUE(status.has_value()) << "leader still running";
+  EXPECT_EQ(WTERMSIG(*status), SIGKILL);
+  EXPECT_TRUE(RecordsIn(options_.state_dir).empty());
+}
+
+TEST(RecordTableTest, SlotsAreReusedAndRewrittenInPlace) {
+  pipegrid::testing::TempDir dir;
+  Result<RecordTable> table = RecordTable::Open(dir.path());
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  size_t a = table->Acquire();
+  size_t b = table->Acquire();
+  EXPECT_NE(a, b);
+  ASSERT_THAT(table->Write(a, {101, 5, "boot"}), pipegrid::testing::IsOk());
+  ASSERT_THAT(table->Write(b, {202, 6, "boot"}), pipegrid::testing::IsOk());
+  ASSERT_THAT(table->Write(a, {303, 7, "boot"}), pipegrid::testing::IsOk());  // next command
+
+  std::vector<AttemptRecord> records = RecordsIn(dir.path());
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].pgid, 303);
+  EXPECT_EQ(records[1].pgid, 202);
+  EXPECT_EQ(fs::file_size(table->path()), 2 * RecordTable::kSlotBytes);
+
+  ASSERT_THAT(table->Clear(a), pipegrid::testing::IsOk());
+  table->Release(a);
+  EXPECT_EQ(table->Acquire(), a);  // a freed slot first: the file stays small
+  ASSERT_EQ(RecordsIn(dir.path()).size(), 1u);
+  EXPECT_EQ(RecordsIn(dir.path())[0].pgid, 202);
 }
 
 TEST(AttemptRecordTest, FormatAndParseRoundTrip) {

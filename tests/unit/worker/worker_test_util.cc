@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -109,6 +110,19 @@ std::string ReadFile(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+std::vector<AttemptRecord> RecordsIn(const std::string& state_dir) {
+  std::vector<AttemptRecord> records;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(state_dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    std::ifstream in(it->path());
+    for (std::string line; std::getline(in, line);) {
+      if (std::optional<AttemptRecord> r = ParseAttemptRecord(line)) records.push_back(*r);
+    }
+  }
+  return records;
 }
 
 Fifo::Fifo(std::string path) : path_(std::move(path)) {

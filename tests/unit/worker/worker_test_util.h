@@ -15,6 +15,7 @@
 #include "common/worker_protocol.h"
 #include "support/test_util.h"
 #include "worker/agent.h"
+#include "worker/attempt_record.h"
 
 namespace pipegrid::worker::testing {
 
@@ -55,6 +56,10 @@ protocol::Assignment MakeAssignment(const std::string& attempt_id,
                                     const std::string& task_name = "task", int attempt_number = 1);
 
 std::string ReadFile(const std::string& path);
+
+// Every attempt record in `state_dir` (each line of each file, as the crash
+// cleanup reads them): what a crash now would leave to be killed.
+std::vector<AttemptRecord> RecordsIn(const std::string& state_dir);
 
 // A named pipe a command can write a line to (`echo ready > $FIFO`) while the
 // test blocks on reading it: how a test learns that a command reached a point.
