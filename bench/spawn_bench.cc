@@ -52,13 +52,18 @@ std::string MakeTempDir() {
   return tmpl;
 }
 
-void BM_AgentAttemptOfTrue(benchmark::State& state) {
-  const std::string dir = MakeTempDir();
-  CountingMaster master;
+AgentOptions OptionsIn(const std::string& dir) {
   AgentOptions options;
   options.work_dir = dir + "/work";
   options.log_dir = dir + "/logs";
   options.state_dir = dir + "/state";
+  return options;
+}
+
+void BM_AgentAttemptOfTrue(benchmark::State& state) {
+  const std::string dir = MakeTempDir();
+  CountingMaster master;
+  AgentOptions options = OptionsIn(dir);
   {
     Result<std::unique_ptr<Agent>> agent = Agent::Create(options, SystemClock::Instance(), master);
     PG_CHECK(agent.ok());
@@ -78,6 +83,42 @@ void BM_AgentAttemptOfTrue(benchmark::State& state) {
   std::filesystem::remove_all(dir, ec);
 }
 BENCHMARK(BM_AgentAttemptOfTrue)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+// The worker side of W1 alone: 2 slots, and 2 more assignments held as the
+// master's prefetch would, 500 `true` attempts an iteration. Against
+// `xargs -P2` this says how much of pipegrid's W1 time the agent costs by
+// itself, without the master, the store or gRPC.
+void BM_AgentTwoSlotsWithPrefetch(benchmark::State& state) {
+  constexpr int kSlots = 2, kHeld = 4, kBatch = 500;
+  const std::string dir = MakeTempDir();
+  CountingMaster master;
+  AgentOptions options = OptionsIn(dir);
+  options.slots = kSlots;
+  {
+    Result<std::unique_ptr<Agent>> agent = Agent::Create(options, SystemClock::Instance(), master);
+    PG_CHECK(agent.ok());
+    int64_t sent = 0, done = 0;
+    for (auto _ : state) {
+      const int64_t end = done + kBatch;
+      while (done < end) {
+        while (sent < end && sent - done < kHeld) {
+          protocol::Assignment a;
+          a.attempt_id = "attempt-" + std::to_string(++sent);
+          a.job_id = "job";
+          a.task_name = "t" + std::to_string(sent);
+          a.steps.push_back(protocol::StepCommand{"shell", {"true"}});
+          (*agent)->Assign(std::move(a));
+        }
+        if (!master.WaitFor(done + 1)) state.SkipWithError("an attempt did not succeed");
+        ++done;
+      }
+    }
+    state.SetItemsProcessed(done);
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+BENCHMARK(BM_AgentTwoSlotsWithPrefetch)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // The same launch through ChildProcess alone: spawn into a new group, wait on
 // a pidfd for the exit, kill the group and reap - the agent's per-command

@@ -149,7 +149,7 @@ class InfluxPusher {
         loop_(clock),
         gate_(std::make_shared<Gate>()) {
     gate_->loop = &loop_;
-    loop_.Start();
+    loop_.Start("pg-metrics-push");
     loop_.Post([this] { Arm(); });
   }
   ~InfluxPusher() { Stop(); }

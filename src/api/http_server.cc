@@ -1,5 +1,7 @@
 #include "api/http_server.h"
 
+#include "common/thread_name.h"
+
 #include <spdlog/spdlog.h>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/strand.hpp>
@@ -31,7 +33,10 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options,
   PG_RETURN_IF_ERROR(server->Listen());
   server->DoAccept();
   for (int i = 0; i < server->shared_->options.threads; ++i) {
-    server->threads_.emplace_back([s = server.get()] { s->ioc_.run(); });
+    server->threads_.emplace_back([s = server.get()] {
+      NameThisThread("pg-http");
+      s->ioc_.run();
+    });
   }
   return server;
 }

@@ -30,8 +30,8 @@ Result<nlohmann::json> LoadJobJsonByExternalId(store::Store& store, const std::s
 }
 
 Result<nlohmann::json> JobSummaryJsonFromStore(store::Store& store, const store::JobRecord& job) {
-  PG_ASSIGN_OR_RETURN(std::vector<store::TaskRecord> tasks, store.ListTasks(job.id));
-  return JobSummaryJson(job, tasks);
+  PG_ASSIGN_OR_RETURN(auto counts, store.CountJobTasksByState(job.id));
+  return JobSummaryJson(job, counts);
 }
 
 }  // namespace pipegrid::api

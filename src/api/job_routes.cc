@@ -19,8 +19,8 @@ Result<nlohmann::json> ListJobs(store::Store& store, const Request& request) {
   std::optional<std::string> token =
       TakePage(jobs, limit, [](const store::JobRecord& job) { return job.id; });
   nlohmann::json items = nlohmann::json::array();
-  // One task query per listed job for its counters: the store keeps no
-  // per-job counts, and a page is at most kMaxLimit jobs.
+  // One count query per listed job for its counters (the task rows are not
+  // read); a page is at most kMaxLimit jobs.
   for (const store::JobRecord& job : jobs) {
     PG_ASSIGN_OR_RETURN(nlohmann::json summary, JobSummaryJsonFromStore(store, job));
     items.push_back(std::move(summary));

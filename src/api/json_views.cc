@@ -43,6 +43,13 @@ json TaskCountersJson(const std::vector<store::TaskRecord>& tasks) {
   return counters;
 }
 
+json TaskCountersJson(const std::map<std::string, int64_t>& counts) {
+  json counters = json::object();
+  for (TaskState s : kAllTaskStates) counters[std::string(Name(s))] = 0;
+  for (const auto& [state, n] : counts) counters[state] = n;
+  return counters;
+}
+
 json AttemptJson(const store::AttemptRecord& a) {
   return {{"id", a.id},
           {"number", a.number},
@@ -85,7 +92,9 @@ json OutputFileJson(const protocol::OutputFile& f) {
   return {{"path", f.path}, {"size", f.size}, {"sha256", f.sha256}};
 }
 
-json JobSummaryJson(const store::JobRecord& j, const std::vector<store::TaskRecord>& tasks) {
+namespace {
+
+json JobSummaryWith(const store::JobRecord& j, json counters) {
   return {{"id", j.id},
           {"name", j.name},
           {"namespace", j.namespace_},
@@ -97,7 +106,17 @@ json JobSummaryJson(const store::JobRecord& j, const std::vector<store::TaskReco
           {"createdAt", FormatTime(j.created_at)},
           {"startedAt", TimeOrNull(j.started_at)},
           {"finishedAt", TimeOrNull(j.finished_at)},
-          {"counters", TaskCountersJson(tasks)}};
+          {"counters", std::move(counters)}};
+}
+
+}  // namespace
+
+json JobSummaryJson(const store::JobRecord& j, const std::vector<store::TaskRecord>& tasks) {
+  return JobSummaryWith(j, TaskCountersJson(tasks));
+}
+
+json JobSummaryJson(const store::JobRecord& j, const std::map<std::string, int64_t>& task_counts) {
+  return JobSummaryWith(j, TaskCountersJson(task_counts));
 }
 
 json JobJson(const store::JobRecord& job, const std::vector<store::TaskRecord>& tasks,

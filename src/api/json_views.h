@@ -10,6 +10,7 @@
 // Pure functions; thread-safe.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@ namespace pipegrid::api {
 
 // {"PENDING": n, "QUEUED": n, ...}: every task state, zeros included.
 nlohmann::json TaskCountersJson(const std::vector<store::TaskRecord>& tasks);
+nlohmann::json TaskCountersJson(const std::map<std::string, int64_t>& counts);
 
 nlohmann::json AttemptJson(const store::AttemptRecord& attempt);
 
@@ -40,6 +42,9 @@ nlohmann::json TaskJson(const store::TaskRecord& task,
 // A Job as lists show it: counters, no "tasks".
 nlohmann::json JobSummaryJson(const store::JobRecord& job,
                               const std::vector<store::TaskRecord>& tasks);
+// The same from counts by state (Store::CountJobTasksByState).
+nlohmann::json JobSummaryJson(const store::JobRecord& job,
+                              const std::map<std::string, int64_t>& task_counts);
 
 // A Job with its tasks (spec order, a fan-out task's instances after it by
 // item index) and each task's attempts.

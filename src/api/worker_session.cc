@@ -39,6 +39,18 @@ void WorkerSession::Handle(const v1::WorkerMessage& msg) {
     return OnRegister(msg.registration());  // reads resume once registered
   }
   if (phase != Phase::kLive) return;
+  if (!msg.has_batch()) {
+    if (HandleLive(msg)) StartRead(&in_);
+    return;
+  }
+  for (const v1::WorkerMessage& m : msg.batch().messages()) {
+    if (m.has_batch()) continue;  // never nested
+    if (!HandleLive(m)) return;
+  }
+  StartRead(&in_);
+}
+
+bool WorkerSession::HandleLive(const v1::WorkerMessage& msg) {
   switch (msg.kind_case()) {
     case v1::WorkerMessage::kStarted:
       scheduler_.Started(wire::FromProto(msg.started()));
@@ -88,15 +100,16 @@ void WorkerSession::Handle(const v1::WorkerMessage& msg) {
       scheduler_.DeregisterWorker(name_, session_, [self = shared_from_this()](Status) {
         self->FinishOnce(grpc::Status::OK);
       });
-      return;  // nothing may follow a Deregister
+      return false;  // nothing may follow a Deregister
     }
     case v1::WorkerMessage::kRegistration:
       spdlog::warn("worker stream worker={}: Register on a live session ignored", name_);
       break;
+    case v1::WorkerMessage::kBatch:  // handled by Handle(); never nested
     case v1::WorkerMessage::KIND_NOT_SET:
       break;  // a newer worker's message this master does not know
   }
-  StartRead(&in_);
+  return true;
 }
 
 void WorkerSession::OnRegister(const v1::Register& reg) {
@@ -131,6 +144,7 @@ void WorkerSession::OnRegister(const v1::Register& reg) {
     std::lock_guard lock(mu_);
     phase_ = Phase::kRegistering;
     name_ = reg.name();
+    peer_batches_ = reg.batches();
   }
   spdlog::info("worker connecting worker={} instance={} version={} peer={} running={} finished={}",
                reg.name(), reg.instance_id(), reg.version(), peer_, reg.running_size(),
@@ -150,6 +164,7 @@ void WorkerSession::OnRegistered(Result<master::WorkerSession> session) {
   v1::Registered* r = msg.mutable_registered();
   r->set_lease_ms(session->lease.count());
   r->set_heartbeat_interval_ms(session->heartbeat_interval.count());
+  r->set_batches(true);
   for (const master::AdoptedAttempt& a : session->adopt) {
     logs_.Expect(a.attempt_id, a.job_id, a.task_name, a.attempt_number);
     outputs_.Expect(a.attempt_id);
@@ -238,12 +253,27 @@ void WorkerSession::Send(v1::MasterMessage msg) {
 
 void WorkerSession::StartNextWriteLocked() {
   writing_ = true;
-  StartWrite(&outbox_.front());
+  auto batchable = [](const v1::MasterMessage& m) {
+    return !m.has_registered() && !m.has_refused() && !m.has_batch();
+  };
+  // What queued while the last write was out goes in one write: under load
+  // a worker's assignments cost one stream write, not one each.
+  if (peer_batches_ && outbox_.size() > 1 && batchable(outbox_.front())) {
+    in_flight_.Clear();
+    v1::MasterBatch* batch = in_flight_.mutable_batch();
+    while (!outbox_.empty() && batchable(outbox_.front())) {
+      *batch->add_messages() = std::move(outbox_.front());
+      outbox_.pop_front();
+    }
+  } else {
+    in_flight_ = std::move(outbox_.front());
+    outbox_.pop_front();
+  }
+  StartWrite(&in_flight_);
 }
 
 void WorkerSession::OnWriteDone(bool ok) {
   std::lock_guard lock(mu_);
-  outbox_.pop_front();
   if (!ok) outbox_.clear();  // the stream is broken; the read side notices too
   if (!outbox_.empty()) return StartNextWriteLocked();
   writing_ = false;

@@ -54,6 +54,9 @@ class WorkerSession final : public grpc::ServerBidiReactor<v1::WorkerMessage, v1
   enum class Phase { kAwaitRegister, kRegistering, kLive, kEnding };
 
   void Handle(const v1::WorkerMessage& msg);
+  // One message of a live session; false once nothing more may be read
+  // (a Deregister).
+  bool HandleLive(const v1::WorkerMessage& msg);
   void OnRegister(const v1::Register& reg);
   void OnRegistered(Result<master::WorkerSession> session);
   // Sends a message the worker may see only after Registered.
@@ -78,6 +81,8 @@ class WorkerSession final : public grpc::ServerBidiReactor<v1::WorkerMessage, v1
   uint64_t session_ = 0;
   std::deque<v1::MasterMessage> outbox_;
   std::vector<v1::MasterMessage> before_registered_;
+  v1::MasterMessage in_flight_;  // the write outstanding, while writing_
+  bool peer_batches_ = false;    // the worker reads MasterMessage.batch
   bool writing_ = false;
   bool finish_requested_ = false;
   bool finished_ = false;

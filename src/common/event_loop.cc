@@ -1,5 +1,7 @@
 #include "common/event_loop.h"
 
+#include "common/thread_name.h"
+
 #include "common/status.h"
 
 namespace pipegrid {
@@ -36,9 +38,12 @@ void EventLoop::CancelTimer(TimerId id) {
   timer_deadlines_.erase(it);
 }
 
-void EventLoop::Start() {
+void EventLoop::Start(const char* name) {
   PG_CHECK(!thread_.joinable());
-  thread_ = std::thread([this] { ThreadMain(); });
+  thread_ = std::thread([this, name] {
+    NameThisThread(name);
+    ThreadMain();
+  });
   // owner_ is set by the thread itself before it runs anything; wait for it so
   // InLoopThread() is right for callers that post right after Start().
   std::unique_lock lock(mu_);

@@ -39,8 +39,8 @@ class EventLoop {
   const Clock& clock() const { return clock_; }
   bool InLoopThread() const { return std::this_thread::get_id() == owner_; }
 
-  // Runs the loop on its own thread until Stop().
-  void Start();
+  // Runs the loop on its own thread, named `name`, until Stop().
+  void Start(const char* name = "pg-loop");
   // Thread-safe; idempotent. Tasks already posted run before the thread ends.
   void Stop();
 

@@ -129,26 +129,52 @@ void LogFollower::SwitchTo(int attempt, int64_t offset) {
   offset_ = offset;
   header_sent_ = false;
   watch_.Reset();
+  watched_dir_.clear();
   file_.Reset();
+}
+
+bool LogFollower::OpenLog() {
+  std::string path = worker::FindLogPath(log_dir_, options_.job_id, options_.task, attempt_);
+  file_.Reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!file_.valid() && watcher_ != nullptr) {
+    WatchForCreation();
+    // Created between the open and the watch: no event would come for it.
+    file_.Reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  }
+  if (!file_.valid()) return false;
+  // Watched before the first read, so output written after that read wakes us.
+  if (watcher_ != nullptr) {
+    watched_dir_.clear();
+    Result<LogWatcher::Watch> watch = watcher_->Add(path, wake_);
+    if (watch.ok()) {
+      watch_ = std::move(watch).value();
+    } else {
+      watch_.Reset();
+      spdlog::warn("log follow falls back to commits: {} job={} task={}",
+                   watch.status().ToString(), options_.job_id, options_.task);
+    }
+  }
+  return true;
+}
+
+void LogFollower::WatchForCreation() {
+  // The job's first log creates its directory, then the file: until the
+  // directory exists, log_dir_ is watched, and its wake brings us back here.
+  for (const std::string& dir : {log_dir_ + "/" + options_.job_id, log_dir_}) {
+    if (watched_dir_ == dir) return;
+    Result<LogWatcher::Watch> watch = watcher_->Add(dir, wake_);
+    if (watch.ok()) {
+      watch_ = std::move(watch).value();
+      watched_dir_ = dir;
+      return;
+    }
+    if (watch.status().code() != StatusCode::kNotFound) return;  // commits still wake us
+  }
 }
 
 std::string LogFollower::ReadMore(bool complete) {
   if (log_dir_.empty()) return {};
-  if (!file_.valid()) {
-    std::string path = worker::FindLogPath(log_dir_, options_.job_id, options_.task, attempt_);
-    file_.Reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!file_.valid()) return {};  // not created yet: the attempt's start is a commit
-    // Watched before the first read, so output written after that read wakes us.
-    if (watcher_ != nullptr) {
-      Result<LogWatcher::Watch> watch = watcher_->Add(path, wake_);
-      if (watch.ok()) {
-        watch_ = std::move(watch).value();
-      } else {
-        spdlog::warn("log follow falls back to commits: {} job={} task={}",
-                     watch.status().ToString(), options_.job_id, options_.task);
-      }
-    }
-  }
+  if (!file_.valid() && !OpenLog()) return {};  // no output yet
   // On the stack: most calls (a wake with nothing new) read nothing.
   char buf[kMaxChunk];
   ssize_t n;

@@ -68,6 +68,11 @@ class LogFollower final : public Stream {
   std::string AttemptHeader() const;
   Piece Output(std::string bytes);
   Piece Finish(std::optional<TaskState> state) const;
+  // Opens the attempt's log if it exists now; otherwise makes sure its
+  // creation wakes us (a watch on the job's log dir, or on log_dir_ while
+  // that does not exist either).
+  bool OpenLog();
+  void WatchForCreation();
 
   store::Store& store_;
   ChangeFeed& changes_;
@@ -83,7 +88,10 @@ class LogFollower final : public Stream {
   bool shown_attempt_ = false;  // an earlier attempt was sent (text: separator needed)
   bool at_line_start_ = true;   // text: the last byte sent was a line break
   worker::UniqueFd file_;       // the attempt's log, once it exists
+  // On the file once open; before that on the directory it will appear in
+  // (workers create a log only when output comes).
   LogWatcher::Watch watch_;
+  std::string watched_dir_;  // the directory watch_ is on; "" while on the file
   std::optional<TaskState> last_state_;
 };
 

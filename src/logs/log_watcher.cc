@@ -1,5 +1,7 @@
 #include "logs/log_watcher.h"
 
+#include "common/thread_name.h"
+
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
@@ -14,7 +16,9 @@
 namespace pipegrid::logs {
 namespace {
 
-constexpr uint32_t kMask = IN_MODIFY | IN_DELETE_SELF | IN_MOVE_SELF;
+// IN_CREATE and IN_MOVED_TO fire only for a directory: a follower waiting
+// for a log file that does not exist yet watches the directory it will be in.
+constexpr uint32_t kMask = IN_MODIFY | IN_DELETE_SELF | IN_MOVE_SELF | IN_CREATE | IN_MOVED_TO;
 
 }  // namespace
 
@@ -44,7 +48,10 @@ Result<std::unique_ptr<LogWatcher>> LogWatcher::Start() {
   worker::UniqueFd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!wake.valid()) return worker::ErrnoStatus("eventfd", errno);
   std::unique_ptr<LogWatcher> watcher(new LogWatcher(std::move(inotify), std::move(wake)));
-  watcher->thread_ = std::thread([w = watcher.get()] { w->ThreadMain(); });
+  watcher->thread_ = std::thread([w = watcher.get()] {
+    NameThisThread("pg-log-watcher");
+    w->ThreadMain();
+  });
   return watcher;
 }
 

@@ -57,7 +57,8 @@ class LogWatcher {
   LogWatcher& operator=(const LogWatcher&) = delete;
 
   // Calls `on_change` after `path` is written to, and once more if it is
-  // deleted or renamed (the watch then ends). NotFound if the file does not
+  // deleted or renamed (the watch then ends). For a directory: after an
+  // entry is created in it or moved into it. NotFound if the file does not
   // exist; ResourceExhausted at the system's inotify watch limit.
   [[nodiscard]] Result<Watch> Add(const std::string& path, Callback on_change);
 

@@ -79,6 +79,7 @@ void Scheduler::Impl::Expand(Txn& txn, TaskRt& group) {
     rec.item = std::move((*items)[i]);
     TaskRt& t = *inst;
     job.tasks.push_back(std::move(inst));
+    ++job.unfinished;  // a new instance is PENDING
     tasks_by_id_[t.rec.id] = &t;
     group.instances.push_back(&t);
     txn.Touch(t);

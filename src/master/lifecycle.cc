@@ -58,6 +58,7 @@ void Scheduler::Impl::SetTaskState(Txn& txn, TaskRt& task, TaskState to, std::st
   if (from == to && task.rec.reason == reason) return;
   task.rec.state = to;
   task.rec.reason = reason;
+  task.job->unfinished += static_cast<int>(IsFinished(from)) - static_cast<int>(IsFinished(to));
   txn.Touch(task);
   spdlog::debug("task state job={} task={} from={} to={} reason=\"{}\"", task.job->rec.id,
                 task.rec.name, Name(from), Name(to), reason);
@@ -307,9 +308,10 @@ void Scheduler::Impl::MakeReady(Txn& txn, TaskRt& task, std::string reason) {
 
 void Scheduler::Impl::MaybeFinishJob(Txn& txn, JobRt& job) {
   if (IsFinished(job.rec.state)) return;
+  if (job.unfinished > 0) return;  // something still runs or can run
   const TaskRt* first_bad = nullptr;
   for (const auto& t : job.tasks) {
-    if (!IsFinished(t->rec.state)) return;  // something still runs or can run
+    PG_DCHECK(IsFinished(t->rec.state));
     if (t->rec.state != TaskState::kSucceeded && first_bad == nullptr) first_bad = t.get();
   }
   if (job.stopping) {

@@ -1,5 +1,7 @@
 #include "master/retention.h"
 
+#include "common/thread_name.h"
+
 #include <filesystem>
 #include <future>
 
@@ -15,7 +17,10 @@ RetentionSweeper::~RetentionSweeper() { Stop(); }
 
 void RetentionSweeper::Start() {
   if (options_.retention.count() == 0) return;  // keep everything
-  thread_ = std::thread([this] { ThreadMain(); });
+  thread_ = std::thread([this] {
+    NameThisThread("pg-retention");
+    ThreadMain();
+  });
 }
 
 void RetentionSweeper::Stop() {

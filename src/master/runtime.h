@@ -48,6 +48,10 @@ struct JobRt {
   // fan-out instances as they are created.
   std::vector<std::unique_ptr<TaskRt>> tasks;
   uint64_t order = 0;  // submission order: FIFO among equal priorities
+  // Tasks (instances included) not in a finished state: the job may finish
+  // when it is 0. Kept by AddJob, Expand and SetTaskState, so that an
+  // attempt's end costs O(1), not a scan of the job's tasks.
+  int unfinished = 0;
   EventLoop::TimerId timeout_timer = 0;
   // Set once the job is being stopped (cancel, kill, job timeout, failFast):
   // nothing new starts, running attempts get this outcome.

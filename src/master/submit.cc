@@ -277,7 +277,10 @@ void Scheduler::Impl::Flush(Txn& txn) {
   store::Batch batch = txn.TakeBatch();
   auto effects = txn.TakeEffects();
   if (batch.empty() && effects.empty()) return;
-  committer_.Commit(std::move(batch), [this, effects = std::move(effects)](Status s) mutable {
+  // Nothing waits on a change without effects (a task going RUNNING): it may
+  // share the next commit instead of paying for one of its own.
+  const bool lazy = effects.empty();
+  auto done = [this, effects = std::move(effects)](Status s) mutable {
     loop_.Post([s = std::move(s), effects = std::move(effects)] {
       if (!s.ok()) {
         // Memory is ahead of the store and nothing can make them agree again
@@ -287,7 +290,12 @@ void Scheduler::Impl::Flush(Txn& txn) {
       }
       for (auto& effect : effects) effect();
     });
-  });
+  };
+  if (lazy) {
+    committer_.CommitLazily(std::move(batch), std::move(done));
+  } else {
+    committer_.Commit(std::move(batch), std::move(done));
+  }
 }
 
 JobRt* Scheduler::Impl::FindJob(const std::string& id) {
@@ -299,7 +307,11 @@ JobRt& Scheduler::Impl::AddJob(std::unique_ptr<JobRt> job) {
   job->order = next_job_order_++;
   JobRt& j = *job;
   if (!j.rec.external_id.empty()) by_external_id_[{j.rec.namespace_, j.rec.external_id}] = j.rec.id;
-  for (auto& t : j.tasks) tasks_by_id_[t->rec.id] = t.get();
+  j.unfinished = 0;
+  for (auto& t : j.tasks) {
+    tasks_by_id_[t->rec.id] = t.get();
+    if (!IsFinished(t->rec.state)) ++j.unfinished;
+  }
   jobs_[j.rec.id] = std::move(job);
   return j;
 }

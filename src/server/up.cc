@@ -96,7 +96,12 @@ int RunUp(const UpOptions& options) {
   // Before the committer, which publishes to it after every commit: live log
   // and event followers wake on it.
   logs::ChangeFeed changes;
-  store::GroupCommitter committer(**store, clock);
+  // A change nobody waits on (RUNNING) shares the next commit if one comes
+  // within this long: a short task's start and end then cost one commit.
+  constexpr std::chrono::microseconds kLazyCommitDelay{5'000};
+  store::GroupCommitter committer(
+      **store, clock, std::chrono::duration_cast<std::chrono::microseconds>(options.commit_linger),
+      kLazyCommitDelay);
   committer.SetObserver([&changes](const store::Batch& committed) { changes.Publish(committed); });
   IdGenerator ids(clock);
   EventLoop loop(clock);
@@ -144,7 +149,7 @@ int RunUp(const UpOptions& options) {
     agent = std::move(*created);
   }
 
-  loop.Start();
+  loop.Start("pg-scheduler");
   // Every way out from here, early failures included, stops the worker side
   // (whose reports go to the scheduler), then the loop, then the committer,
   // while the scheduler they call into still exists. Idempotent: the normal

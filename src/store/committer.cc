@@ -1,21 +1,48 @@
 #include "store/committer.h"
 
+#include "common/thread_name.h"
+
 #include <chrono>
 #include <utility>
 
 namespace pipegrid::store {
+namespace {
 
-GroupCommitter::GroupCommitter(Store& store, const Clock& clock) : store_(store), clock_(clock) {
+// Batches that make a lingering commit go at once: enough to amortise it.
+constexpr size_t kLingerEnough = 64;
+
+}  // namespace
+
+GroupCommitter::GroupCommitter(Store& store, const Clock& clock,
+                               std::chrono::microseconds linger,
+                               std::chrono::microseconds lazy_delay)
+    : store_(store), clock_(clock), linger_(linger), lazy_delay_(lazy_delay) {
   // Started last, once every member the thread reads is initialised.
-  thread_ = std::thread([this] { ThreadMain(); });
+  thread_ = std::thread([this] {
+    NameThisThread("pg-committer");
+    ThreadMain();
+  });
 }
 
 GroupCommitter::~GroupCommitter() { Stop(); }
 
 void GroupCommitter::Commit(Batch batch, Done done) {
+  Enqueue(std::move(batch), std::move(done), /*lazy=*/false);
+}
+
+void GroupCommitter::CommitLazily(Batch batch, Done done) {
+  Enqueue(std::move(batch), std::move(done), /*lazy=*/lazy_delay_.count() > 0);
+}
+
+void GroupCommitter::Enqueue(Batch batch, Done done, bool lazy) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stopping_) {
+      if (!lazy) {
+        ++urgent_;
+      } else if (pending_.empty()) {
+        oldest_lazy_ = clock_.Monotonic();
+      }
       pending_.emplace_back(std::move(batch), std::move(done));
       cv_.notify_one();
       return;
@@ -60,18 +87,37 @@ CommitStats GroupCommitter::stats() const {
 
 void GroupCommitter::ThreadMain() {
   std::unique_lock<std::mutex> lock(mu_);
+  bool busy = false;  // batches came in while the last commit ran
+  MonoTime last_start{};
   for (;;) {
     cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
     // Stop() drains: the thread ends only once nothing is pending.
     if (pending_.empty()) return;
+    // Only lazy batches: they wait for an urgent one, up to lazy_delay_.
+    while (urgent_ == 0 && !stopping_ && !pending_.empty()) {
+      auto left = oldest_lazy_ + lazy_delay_ - clock_.Monotonic();
+      if (left <= left.zero()) break;
+      cv_.wait_for(lock, left);
+    }
+    if (busy && linger_.count() > 0) {
+      // A bounded wait for more batches, not a timer: it never delays a
+      // commit by more than `linger` and only under load (see the header).
+      auto left = last_start + linger_ - clock_.Monotonic();
+      if (left > left.zero()) {
+        cv_.wait_for(lock, left, [this] { return stopping_ || pending_.size() >= kLingerEnough; });
+      }
+    }
+    last_start = clock_.Monotonic();
     std::vector<std::pair<Batch, Done>> group = std::move(pending_);
     pending_.clear();
+    urgent_ = 0;
     lock.unlock();
 
     // Batches handed in while this commit runs wait in pending_ and form the
     // next group: the more load, the more batches share each commit.
     Batch merged;
     for (auto& [batch, done] : group) merged.Append(std::move(batch));
+    merged.DropOverwritten();
     MonoTime start = clock_.Monotonic();
     Status status = store_.Apply(merged);
     std::chrono::duration<double> elapsed = clock_.Monotonic() - start;
@@ -88,6 +134,7 @@ void GroupCommitter::ThreadMain() {
     for (auto& [batch, done] : group) done(status);
     if (status.ok() && observer) (*observer)(merged);
     lock.lock();
+    busy = !pending_.empty();
   }
 }
 

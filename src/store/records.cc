@@ -1,6 +1,7 @@
 #include "store/records.h"
 
 #include <iterator>
+#include <string_view>
 #include <unordered_set>
 #include <utility>
 
@@ -16,7 +17,35 @@ void MoveAppend(std::vector<T>& to, std::vector<T>&& from) {
   to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
 }
 
+// Keeps the last element of each id, in the order of those last elements.
+// Marks first, moves after: the views in `seen` point into the rows.
+template <typename T>
+void KeepLastOfEachId(std::vector<T>& rows) {
+  if (rows.size() < 2) return;
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(rows.size());
+  std::vector<bool> keep(rows.size());
+  size_t kept = 0;
+  for (size_t i = rows.size(); i-- > 0;) {
+    keep[i] = seen.insert(rows[i].id).second;
+    kept += keep[i];
+  }
+  if (kept == rows.size()) return;
+  std::vector<T> out;
+  out.reserve(kept);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (keep[i]) out.push_back(std::move(rows[i]));
+  }
+  rows = std::move(out);
+}
+
 }  // namespace
+
+void Batch::DropOverwritten() {
+  KeepLastOfEachId(put_jobs);
+  KeepLastOfEachId(put_tasks);
+  KeepLastOfEachId(put_attempts);
+}
 
 // Merging must give what applying the two batches one after the other gives,
 // although Apply runs each list in a fixed order (deletes of dead letters

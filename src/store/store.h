@@ -72,6 +72,10 @@ class Store {
   [[nodiscard]] virtual Result<std::map<std::string, int64_t>> CountJobsByState() = 0;
   [[nodiscard]] virtual Result<std::map<std::string, int64_t>> CountTasksByState() = 0;
   [[nodiscard]] virtual Result<std::map<std::string, int64_t>> CountAttemptsByOutcome() = 0;
+  // One job's tasks (fan-out instances included) by state, every state
+  // present: a job list's counters without reading the task rows.
+  [[nodiscard]] virtual Result<std::map<std::string, int64_t>> CountJobTasksByState(
+      const std::string& job_id) = 0;
   // Dead letters now (all namespaces).
   [[nodiscard]] virtual Result<int64_t> CountDeadLetters() = 0;
   // The highest event seq committed so far; 0 when there is none. A follower

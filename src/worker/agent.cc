@@ -155,7 +155,7 @@ Status Agent::Impl::Init() {
       pump_, OutputPump::Start(PostToLoop(loop_, std::bind_front(&Impl::OnLeaderExited, this),
                                           std::bind_front(&Impl::OnStreamClosed, this))));
   context_.pump = pump_.get();
-  loop_.Start();
+  loop_.Start("pg-agent");
   return Status::Ok();
 }
 

@@ -52,7 +52,7 @@ void Attempt::Start() {
 
   Result<std::unique_ptr<LogSink>> sink =
       LogSink::Open(LogPath(ctx_.options->log_dir, a.job_id, a.task_name, a.attempt_number),
-                    ctx_.options->max_log_bytes);
+                    ctx_.options->max_log_bytes, LogSink::Create::kOnFirstWrite);
   if (!sink.ok()) return FailSetup("cannot open log: " + sink.status().message());
   sink_ = std::move(sink).value();
   env_ = std::make_unique<Environment>(*ctx_.base_env, a, workspace_);

@@ -9,13 +9,29 @@
 
 namespace pipegrid::worker {
 
-Result<std::unique_ptr<LogSink>> LogSink::Open(const std::string& path, int64_t max_bytes) {
+Result<std::unique_ptr<LogSink>> LogSink::Open(const std::string& path, int64_t max_bytes,
+                                               Create create) {
+  if (path.empty() || path.back() == '/') return InvalidArgument("bad log path: " + path);
+  std::unique_ptr<LogSink> sink(new LogSink(path, std::max<int64_t>(max_bytes, 0)));
+  if (create == Create::kAtOnce && !sink->EnsureOpen()) return sink->error_;
+  return sink;
+}
+
+bool LogSink::EnsureOpen() {
+  if (fd_.valid()) return true;
+  if (!error_.ok()) return false;
   std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  if (ec) return ErrnoStatus("create log directory for " + path, ec.value());
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644));
-  if (!fd.valid()) return ErrnoStatus("open " + path, errno);
-  return std::unique_ptr<LogSink>(new LogSink(std::move(fd), std::max<int64_t>(max_bytes, 0)));
+  std::filesystem::create_directories(std::filesystem::path(path_).parent_path(), ec);
+  if (ec) {
+    error_ = ErrnoStatus("create log directory for " + path_, ec.value());
+    return false;
+  }
+  fd_.Reset(::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644));
+  if (!fd_.valid()) {
+    error_ = ErrnoStatus("open " + path_, errno);
+    return false;
+  }
+  return true;
 }
 
 void LogSink::Append(std::string_view data) {
@@ -43,7 +59,7 @@ void LogSink::AppendNote(std::string_view note) {
 }
 
 void LogSink::Write(std::string_view data) {
-  if (data.empty() || !error_.ok()) return;
+  if (data.empty() || !error_.ok() || !EnsureOpen()) return;
   Status s = WriteAll(fd_.get(), data);
   if (!s.ok()) {
     error_ = std::move(s);

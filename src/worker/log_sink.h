@@ -23,9 +23,14 @@ namespace pipegrid::worker {
 
 class LogSink {
  public:
-  // Creates missing parent directories; truncates an existing file.
+  // kAtOnce: the file is created now (with missing parent directories,
+  // truncating an existing one). kOnFirstWrite: only when the first byte
+  // comes - most short tasks print nothing, and an inode is a large part of
+  // their cost on ext4; readers of attempt logs treat a missing one as empty.
+  enum class Create { kAtOnce, kOnFirstWrite };
   [[nodiscard]] static Result<std::unique_ptr<LogSink>> Open(const std::string& path,
-                                                             int64_t max_bytes);
+                                                             int64_t max_bytes,
+                                                             Create create = Create::kAtOnce);
 
   // Appends command output, honouring the cap.
   void Append(std::string_view data);
@@ -39,10 +44,13 @@ class LogSink {
   const Status& error() const { return error_; }
 
  private:
-  LogSink(UniqueFd fd, int64_t max_bytes) : fd_(std::move(fd)), max_bytes_(max_bytes) {}
+  LogSink(std::string path, int64_t max_bytes) : path_(std::move(path)), max_bytes_(max_bytes) {}
   void Write(std::string_view data);
+  // Creates the file at the first write; false (error_ set) if it cannot.
+  bool EnsureOpen();
 
-  UniqueFd fd_;
+  const std::string path_;
+  UniqueFd fd_;  // invalid until the first write
   const int64_t max_bytes_;
   int64_t written_ = 0;     // bytes of output kept, excluding the truncation line
   bool truncated_ = false;  // the truncation line was written; discard everything

@@ -1,5 +1,7 @@
 #include "worker/output_pump.h"
 
+#include "common/thread_name.h"
+
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -32,7 +34,10 @@ Result<std::unique_ptr<OutputPump>> OutputPump::Start(Callbacks callbacks) {
   }
   std::unique_ptr<OutputPump> pump(
       new OutputPump(std::move(callbacks), std::move(epoll), std::move(wake)));
-  pump->thread_ = std::thread([p = pump.get()] { p->ThreadMain(); });
+  pump->thread_ = std::thread([p = pump.get()] {
+    NameThisThread("pg-output-pump");
+    p->ThreadMain();
+  });
   return pump;
 }
 

@@ -38,6 +38,7 @@ class SqliteStore final : public Store {
   Result<std::map<std::string, int64_t>> CountJobsByState() override;
   Result<std::map<std::string, int64_t>> CountTasksByState() override;
   Result<std::map<std::string, int64_t>> CountAttemptsByOutcome() override;
+  Result<std::map<std::string, int64_t>> CountJobTasksByState(const std::string& job_id) override;
   Result<int64_t> CountDeadLetters() override;
   Result<int64_t> LastEventSeq() override;
 

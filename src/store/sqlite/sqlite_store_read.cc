@@ -53,12 +53,15 @@ bool Unfinished(JobState s) { return !IsFinished(s); }
 
 // Every known name starts at zero so metrics show the whole set; names this
 // binary does not know (a newer writer) are kept as they are.
+// `param`, when given, is bound to ?1.
 template <typename Names>
 Result<std::map<std::string, int64_t>> CountBy(Connection& conn, const std::string& sql,
-                                               const Names& names) {
+                                               const Names& names,
+                                               const std::string* param = nullptr) {
   std::map<std::string, int64_t> counts;
   for (auto name : names) counts[std::string(Name(name))] = 0;
   PG_ASSIGN_OR_RETURN(ScopedStatement stmt, conn.Cached(sql));
+  if (param != nullptr) PG_RETURN_IF_ERROR(stmt->BindText(1, *param));
   for (;;) {
     PG_ASSIGN_OR_RETURN(bool more, stmt->Step());
     if (!more) return counts;
@@ -223,6 +226,14 @@ Result<std::map<std::string, int64_t>> SqliteStore::CountJobsByState() {
 Result<std::map<std::string, int64_t>> SqliteStore::CountTasksByState() {
   ReadPool::Lease conn = readers_.Acquire();
   return CountBy(*conn, "SELECT state, COUNT(*) FROM tasks GROUP BY state", kAllTaskStates);
+}
+
+Result<std::map<std::string, int64_t>> SqliteStore::CountJobTasksByState(
+    const std::string& job_id) {
+  ReadPool::Lease conn = readers_.Acquire();
+  // tasks_by_job covers the lookup; only the job's own rows are visited.
+  return CountBy(*conn, "SELECT state, COUNT(*) FROM tasks WHERE job_id = ?1 GROUP BY state",
+                 kAllTaskStates, &job_id);
 }
 
 Result<std::map<std::string, int64_t>> SqliteStore::CountAttemptsByOutcome() {

@@ -104,7 +104,7 @@ Status CommandTable::Init() {
                                  loop_, std::bind_front(&CommandTable::OnLeaderExited, this),
                                  std::bind_front(&CommandTable::OnStreamClosed, this))));
   context_.pump = pump_.get();
-  loop_.Start();
+  loop_.Start("pg-direct");
   std::lock_guard lock(stop_mu_);
   threads_started_ = true;
   return Status::Ok();

@@ -1,5 +1,7 @@
 #include "worker/remote/worker_client.h"
 
+#include "common/thread_name.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -43,8 +45,14 @@ WorkerClient::~WorkerClient() { Stop(); }
 
 void WorkerClient::Start(protocol::WorkerChannel& agent) {
   agent_ = &agent;
-  session_thread_ = std::thread([this] { SessionLoop(); });
-  fetcher_thread_ = std::thread([this] { FetcherLoop(); });
+  session_thread_ = std::thread([this] {
+    NameThisThread("pg-wk-session");
+    SessionLoop();
+  });
+  fetcher_thread_ = std::thread([this] {
+    NameThisThread("pg-wk-fetcher");
+    FetcherLoop();
+  });
 }
 
 Status WorkerClient::WaitRegistered(Millis timeout) {
@@ -72,6 +80,7 @@ void WorkerClient::EndWith(Status status) {
   stopping_ = true;
   if (context_ != nullptr) context_->TryCancel();
   cv_.notify_all();
+  fetch_cv_.notify_all();
 }
 
 void WorkerClient::Stop() {
@@ -162,7 +171,10 @@ bool WorkerClient::RunSession(std::shared_ptr<grpc::Channel> channel) {
     std::lock_guard lock(mu_);
     generation = generation_;
   }
-  std::thread writer([&, generation] { WriterLoop(stream.get(), generation); });
+  std::thread writer([&, generation] {
+    NameThisThread("pg-wk-writer");
+    WriterLoop(stream.get(), generation);
+  });
   while (stream->Read(&msg)) HandleMasterMessage(msg);
   bool deregistered;
   {
@@ -202,6 +214,7 @@ v1::WorkerMessage WorkerClient::MakeRegister() {
   r->set_zone(options_.zone);
   r->set_slots(options_.slots);
   r->set_prefetch(options_.prefetch);
+  r->set_batches(true);
   r->set_cpu(options_.cpu);
   r->set_memory_bytes(options_.memory);
   std::lock_guard lock(mu_);
@@ -226,6 +239,7 @@ void WorkerClient::HandleRegistered(const v1::Registered& r) {
     ever_registered_ = true;
     ++generation_;
     heartbeat_interval_ = Millis(std::max<int64_t>(r.heartbeat_interval_ms(), 10));
+    master_batches_ = r.batches();
     lease_ = Millis(r.lease_ms());
     outbox_.clear();
     for (const std::string& id : r.adopt()) {
@@ -261,6 +275,11 @@ void WorkerClient::HandleRegistered(const v1::Registered& r) {
 
 void WorkerClient::HandleMasterMessage(const v1::MasterMessage& msg) {
   switch (msg.kind_case()) {
+    case v1::MasterMessage::kBatch:
+      for (const v1::MasterMessage& m : msg.batch().messages()) {
+        if (!m.has_batch()) HandleMasterMessage(m);  // never nested
+      }
+      break;
     case v1::MasterMessage::kAssign: {
       protocol::Assignment a = wire::FromProto(msg.assign());
       {
@@ -273,7 +292,7 @@ void WorkerClient::HandleMasterMessage(const v1::MasterMessage& msg) {
       if (!a.inputs.empty()) {
         std::lock_guard lock(mu_);
         fetch_queue_.push_back(std::move(a));
-        cv_.notify_all();
+        fetch_cv_.notify_one();
         break;
       }
       agent_->Assign(std::move(a));
@@ -361,9 +380,7 @@ void WorkerClient::WriterLoop(
         next_heartbeat = now() + heartbeat_interval_;
       }
     }
-    for (const v1::WorkerMessage& m : batch) {
-      if (!stream->Write(m)) return;  // broken: the reader sees it too
-    }
+    if (!WriteMessages(stream, std::move(batch))) return;  // broken: the reader sees it too
     if (finishing) {
       if (!ShipOutputs(stream, *finishing)) return;
       v1::WorkerMessage m;
@@ -385,6 +402,28 @@ void WorkerClient::WriterLoop(
       return;
     }
   }
+}
+
+bool WorkerClient::WriteMessages(
+    grpc::ClientReaderWriter<v1::WorkerMessage, v1::MasterMessage>* stream,
+    std::vector<v1::WorkerMessage> messages) {
+  bool batches;
+  {
+    std::lock_guard lock(mu_);
+    batches = master_batches_;
+  }
+  // A Deregister ends the stream on the master's side: it goes on its own.
+  bool deregister = std::any_of(messages.begin(), messages.end(),
+                                [](const auto& m) { return m.has_deregister(); });
+  if (batches && messages.size() > 1 && !deregister) {
+    v1::WorkerMessage one;
+    for (v1::WorkerMessage& m : messages) *one.mutable_batch()->add_messages() = std::move(m);
+    return stream->Write(one);
+  }
+  for (const v1::WorkerMessage& m : messages) {
+    if (!stream->Write(m)) return false;
+  }
+  return true;
 }
 
 void WorkerClient::ShipLog(const std::string& attempt_id, Held& held,
@@ -537,7 +576,7 @@ void WorkerClient::FetcherLoop() {
     protocol::Assignment a;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !fetch_queue_.empty(); });
+      fetch_cv_.wait(lock, [&] { return stopping_ || !fetch_queue_.empty(); });
       if (stopping_) return;
       a = std::move(fetch_queue_.front());
       fetch_queue_.pop_front();

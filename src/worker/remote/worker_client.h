@@ -124,6 +124,9 @@ class WorkerClient : public protocol::MasterChannel {
   void HandleMasterMessage(const v1::MasterMessage& msg);
   void WriterLoop(grpc::ClientReaderWriter<v1::WorkerMessage, v1::MasterMessage>* stream,
                   uint64_t generation);
+  // Writes `messages` in order, as one batch when the master reads batches.
+  bool WriteMessages(grpc::ClientReaderWriter<v1::WorkerMessage, v1::MasterMessage>* stream,
+                     std::vector<v1::WorkerMessage> messages);
   // Appends LogChunks with the attempt's new output to `out`.
   void ShipLog(const std::string& attempt_id, Held& held, std::vector<v1::WorkerMessage>& out);
   // Streams a succeeded attempt's kept files, then false if the stream broke.
@@ -157,6 +160,7 @@ class WorkerClient : public protocol::MasterChannel {
   bool connected_ = false;         // a session is registered
   uint64_t generation_ = 0;        // counts sessions; a writer serves one
   Millis heartbeat_interval_{1'000};
+  bool master_batches_ = false;  // the live session's master reads WorkerMessage.batch
   Millis lease_{10'000};
   bool draining_ = false;
   bool deregistered_ = false;  // the Deregister went out
@@ -167,6 +171,9 @@ class WorkerClient : public protocol::MasterChannel {
   grpc::ClientContext* context_ = nullptr;  // the live session's, to cancel it
   std::shared_ptr<grpc::Channel> channel_;   // the latest session's (fetches use it)
   std::deque<protocol::Assignment> fetch_queue_;
+  // Its own: cv_ is notified on every report, and the fetcher should not
+  // wake for those.
+  std::condition_variable fetch_cv_;
   std::thread fetcher_thread_;
 
   std::thread session_thread_;

@@ -159,6 +159,17 @@ class FakeStore final : public store::Store {
     return out;
   }
 
+  Result<std::map<std::string, int64_t>> CountJobTasksByState(const std::string& job_id) override {
+    std::lock_guard lock(mu_);
+    if (!fail_.ok()) return fail_;
+    std::map<std::string, int64_t> out;
+    for (TaskState s : kAllTaskStates) out[std::string(Name(s))] = 0;
+    for (const auto& [id, t] : tasks_) {
+      if (t.job_id == job_id) ++out[std::string(Name(t.state))];
+    }
+    return out;
+  }
+
   Result<int64_t> CountDeadLetters() override {
     std::lock_guard lock(mu_);
     if (!fail_.ok()) return fail_;

@@ -1,6 +1,13 @@
 #include "logs/log_follower.h"
 
 #include <gmock/gmock.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+
+#include "logs/log_watcher.h"
 #include <gtest/gtest.h>
 
 #include "unit/logs/follower_fixture.h"
@@ -147,6 +154,47 @@ TEST_F(LogFollowerTest, WokenByCommitsToItsJobOnly) {
   f.reset();  // unsubscribes
   SetTask(TaskState::kSucceeded, 1);
   EXPECT_EQ(wakes_, 1);
+}
+
+// Workers create a log only when output comes: a follower that found none
+// is woken by its creation (inotify on the directories), not by a commit.
+TEST_F(LogFollowerTest, ALogCreatedAfterTheFollowStartedWakesIt) {
+  auto watcher = LogWatcher::Start();
+  ASSERT_TRUE(watcher.ok()) << watcher.status().ToString();
+  std::filesystem::create_directories(LogDir());  // no job directory yet
+  SetTask(TaskState::kRunning, 1);
+  std::mutex mu;
+  std::condition_variable cv;
+  int wakes = 0;
+  LogFollowOptions o;
+  o.job_id = "j1";
+  o.task = "main";
+  LogFollower f(*store_, feed_, watcher->get(), LogDir(), o);
+  f.Start([&] {
+    std::lock_guard lock(mu);
+    ++wakes;
+    cv.notify_all();
+  });
+  EXPECT_THAT(f.Next(), IsWait());
+  auto woken_beyond = [&](int n) {
+    std::unique_lock lock(mu);
+    return cv.wait_for(lock, std::chrono::seconds(10), [&] { return wakes > n; });
+  };
+  int before;
+  {
+    std::lock_guard lock(mu);
+    before = wakes;
+  }
+  std::filesystem::create_directories(LogDir() + "/j1");  // the job's first log
+  ASSERT_TRUE(woken_beyond(before));
+  EXPECT_THAT(f.Next(), IsWait());  // now watching the job's directory
+  {
+    std::lock_guard lock(mu);
+    before = wakes;
+  }
+  WriteLog(1, "late output\n");
+  ASSERT_TRUE(woken_beyond(before));
+  EXPECT_THAT(f.Next(), IsData("late output\n"));
 }
 
 TEST(LogEventIdTest, RoundTripsAndRejectsGarbage) {

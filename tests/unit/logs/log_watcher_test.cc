@@ -96,6 +96,14 @@ TEST_F(LogWatcherTest, AResetWatchNoLongerWakesButTheOthersDo) {
   EXPECT_TRUE(again.WaitFor(1));
 }
 
+TEST_F(LogWatcherTest, ADirectoryWatchWakesWhenAFileAppearsInIt) {
+  Counter c;
+  auto w = watcher_->Add(dir_.path().string(), c.Callback());
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  std::ofstream(dir_.Sub("2.log")) << "new";
+  EXPECT_TRUE(c.WaitFor(1));
+}
+
 TEST_F(LogWatcherTest, DeletingTheFileWakesItsFollowers) {
   Counter c;
   auto w = watcher_->Add(path_, c.Callback());

@@ -108,6 +108,9 @@ class ControlledStore final : public Store {
   Result<std::map<std::string, int64_t>> CountAttemptsByOutcome() override {
     return inner_.CountAttemptsByOutcome();
   }
+  Result<std::map<std::string, int64_t>> CountJobTasksByState(const std::string& job_id) override {
+    return inner_.CountJobTasksByState(job_id);
+  }
   Result<int64_t> CountDeadLetters() override { return inner_.CountDeadLetters(); }
   Result<int64_t> LastEventSeq() override { return inner_.LastEventSeq(); }
 
@@ -229,8 +232,48 @@ TEST_F(GroupCommitterTest, CallbacksRunInSubmissionOrderAndBatchesMergeInOrder) 
   EXPECT_THAT(outcomes_.order(), ElementsAre("first", "x1", "y", "x2"));
   std::vector<Batch> applied = store_->applied();
   ASSERT_EQ(applied.size(), 2u);
-  EXPECT_THAT(JobIdsIn(applied[1]), ElementsAre("x", "y", "x"));
+  // x's first row is overwritten in the same transaction: only the later one
+  // is written (Batch::DropOverwritten).
+  EXPECT_THAT(JobIdsIn(applied[1]), ElementsAre("y", "x"));
   EXPECT_EQ(sqlite_->GetJob("x")->value().state, JobState::kRunning);
+}
+
+TEST_F(GroupCommitterTest, ALazyBatchSharesTheNextUrgentCommitInOrder) {
+  GroupCommitter committer(*store_, clock_, std::chrono::microseconds(0), std::chrono::hours(1));
+  committer.CommitLazily(JobBatch("lazy"), outcomes_.Callback("lazy"));
+  committer.Commit(JobBatch("urgent"), outcomes_.Callback("urgent"));
+  ASSERT_TRUE(outcomes_.WaitFor(2));
+
+  EXPECT_THAT(outcomes_.order(), ElementsAre("lazy", "urgent"));
+  std::vector<Batch> applied = store_->applied();
+  ASSERT_EQ(applied.size(), 1u);
+  EXPECT_THAT(JobIdsIn(applied[0]), ElementsAre("lazy", "urgent"));
+}
+
+TEST_F(GroupCommitterTest, ALoneLazyBatchIsCommittedOnceItsDelayHasPassed) {
+  GroupCommitter committer(*store_, clock_, std::chrono::microseconds(0),
+                           std::chrono::milliseconds(50));
+  committer.CommitLazily(JobBatch("lazy"), outcomes_.Callback("lazy"));
+  clock_.Advance(Millis(50));
+  ASSERT_TRUE(outcomes_.WaitFor(1));
+  EXPECT_TRUE(Stored("lazy"));
+}
+
+TEST_F(GroupCommitterTest, StopCommitsLazyBatchesAtOnce) {
+  auto committer = std::make_unique<GroupCommitter>(*store_, clock_, std::chrono::microseconds(0),
+                                                    std::chrono::hours(1));
+  committer->CommitLazily(JobBatch("lazy"), outcomes_.Callback("lazy"));
+  committer->Stop();
+  ASSERT_TRUE(outcomes_.WaitFor(1));
+  EXPECT_THAT(outcomes_.codes(), Each(StatusCode::kOk));
+  EXPECT_TRUE(Stored("lazy"));
+}
+
+TEST_F(GroupCommitterTest, WithoutALazyDelayCommitLazilyIsCommit) {
+  GroupCommitter committer(*store_, clock_);
+  committer.CommitLazily(JobBatch("a"), outcomes_.Callback("a"));
+  ASSERT_TRUE(outcomes_.WaitFor(1));
+  EXPECT_TRUE(Stored("a"));
 }
 
 TEST_F(GroupCommitterTest, CommitSecondsComeFromTheInjectedClock) {

@@ -68,6 +68,42 @@ TEST(BatchAppendTest, ALaterDeadLetterPutSurvivesAnEarlierDelete) {
   EXPECT_THAT(requeued.put_dead_letters, ElementsAre(FullDeadLetter("t1", "j1")));
 }
 
+TEST(BatchDropOverwrittenTest, KeepsTheLastPutOfEachRowAndEveryEvent) {
+  Batch b;
+  TaskRecord queued = BareTask("t1", "j1");
+  TaskRecord running = queued;
+  running.state = TaskState::kRunning;
+  TaskRecord done = queued;
+  done.state = TaskState::kSucceeded;
+  b.put_jobs = {BareJob("j1"), BareJob("j2"), BareJob("j1")};
+  b.put_tasks = {queued, BareTask("t2", "j1"), running, done};
+  AttemptRecord started = FullAttempt("a1", "t1", "j1");
+  AttemptRecord finished = started;
+  finished.outcome = Outcome::kSucceeded;
+  b.put_attempts = {started, finished};
+  b.events = {FullEvent("j1"), FullEvent("j1"), FullEvent("j1")};
+
+  b.DropOverwritten();
+  EXPECT_THAT(b.put_jobs, ElementsAre(BareJob("j2"), BareJob("j1")));
+  EXPECT_THAT(b.put_tasks, ElementsAre(BareTask("t2", "j1"), done));
+  EXPECT_THAT(b.put_attempts, ElementsAre(finished));
+  EXPECT_EQ(b.events.size(), 3u);  // history: every one stays
+}
+
+TEST(BatchDropOverwrittenTest, ShortIdsSurviveTheMove) {
+  // Ids short enough for the small-string buffer: the marks must not be
+  // views into strings that were moved away.
+  Batch b;
+  for (int round = 0; round < 3; ++round) {
+    for (const char* id : {"a", "b", "c"}) b.put_tasks.push_back(BareTask(id, "j"));
+  }
+  b.DropOverwritten();
+  ASSERT_EQ(b.put_tasks.size(), 3u);
+  EXPECT_EQ(b.put_tasks[0].id, "a");
+  EXPECT_EQ(b.put_tasks[1].id, "b");
+  EXPECT_EQ(b.put_tasks[2].id, "c");
+}
+
 TEST(BatchAppendTest, EmptyMeansNothingInAnyList) {
   Batch batch;
   EXPECT_TRUE(batch.empty());

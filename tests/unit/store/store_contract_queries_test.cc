@@ -250,6 +250,17 @@ TEST_P(StoreContractTest, CountsCoverEveryStateIncludingZeros) {
   EXPECT_EQ(tasks->at("RUNNING"), 1);
   EXPECT_EQ(tasks->at("SKIPPED"), 0);
 
+  Result<std::map<std::string, int64_t>> j2 = store_->CountJobTasksByState("j2");
+  ASSERT_THAT(j2, IsOk());
+  EXPECT_EQ(j2->size(), kAllTaskStates.size());
+  EXPECT_EQ(j2->at("PENDING"), 2);
+  EXPECT_EQ(j2->at("RUNNING"), 1);
+  EXPECT_EQ(j2->at("QUEUED"), 0);
+  Result<std::map<std::string, int64_t>> j1 = store_->CountJobTasksByState("j1");
+  ASSERT_THAT(j1, IsOk());
+  EXPECT_EQ(j1->size(), kAllTaskStates.size());
+  EXPECT_EQ(j1->at("PENDING"), 0);
+
   Result<std::map<std::string, int64_t>> outcomes = store_->CountAttemptsByOutcome();
   ASSERT_THAT(outcomes, IsOk());
   EXPECT_EQ(outcomes->size(), kAllOutcomes.size());  // unfinished attempts are not counted

@@ -222,7 +222,8 @@ TEST_F(AgentTest, StopAfterFinishIsIgnored) {
 
 TEST_F(AgentTest, ReleaseJobRemovesItsWorkspaces) {
   StartAgent();
-  ASSERT_EQ(Run(MakeAssignment("a1", {{"touch f"}}, "job1", "t1")).outcome, Outcome::kSucceeded);
+  ASSERT_EQ(Run(MakeAssignment("a1", {{"echo logged; touch f"}}, "job1", "t1")).outcome,
+            Outcome::kSucceeded);
   ASSERT_EQ(Run(MakeAssignment("a2", {{"touch f"}}, "job2", "t1")).outcome, Outcome::kSucceeded);
   agent_->ReleaseJob("job1");
   Barrier();

@@ -151,7 +151,12 @@ TEST_F(CrashCleanupTest, RunningAttemptKeepsARecordOfItsCurrentGroup) {
 
 TEST_F(CrashCleanupTest, CreateKillsGroupsRecordedInATableLeftBehind) {
   fs::create_directories(options_.state_dir);
-  LeftoverGroup group("sleep 600");
+  // The child exists before the agent looks: a later one would escape the
+  // kill and hold the test's output open.
+  Fifo fifo(dir_.Sub("fifo"));
+  LeftoverGroup group("sleep 600 & echo $! > " + fifo.path() + "; wait");
+  std::optional<std::string> child = fifo.ReadLine();
+  ASSERT_TRUE(child.has_value());
   {
     // As a crashed agent leaves it: one slot in use between two cleared ones.
     Result<RecordTable> table = RecordTable::Open(options_.state_dir);
@@ -167,6 +172,7 @@ TEST_F(CrashCleanupTest, CreateKillsGroupsRecordedInATableLeftBehind) {
   std::optional<int> status = group.TryReap();
   ASSERT_TRUE(status.has_value()) << "leader still running";
   EXPECT_EQ(WTERMSIG(*status), SIGKILL);
+  EXPECT_TRUE(ProcessExits(static_cast<pid_t>(std::stol(*child))));
   EXPECT_TRUE(RecordsIn(options_.state_dir).empty());
 }
 

@@ -1,5 +1,8 @@
 #include "worker/log_sink.h"
 
+#include <filesystem>
+#include <fstream>
+
 #include "support/test_util.h"
 #include "worker_test_util.h"
 
@@ -57,6 +60,30 @@ TEST(LogSinkTest, ReopeningTruncatesAnOldFile) {
   OpenOrDie(dir.Sub("1.log"), 100)->Append("old attempt output\n");
   OpenOrDie(dir.Sub("1.log"), 100)->Append("new\n");
   EXPECT_EQ(ReadFile(dir.Sub("1.log")), "new\n");
+}
+
+TEST(LogSinkTest, OnFirstWriteMakesNoFileUntilOutputComes) {
+  TempDir dir;
+  std::string path = dir.Sub("job/t.1.log");
+  Result<std::unique_ptr<LogSink>> sink =
+      LogSink::Open(path, 100, LogSink::Create::kOnFirstWrite);
+  ASSERT_TRUE(sink.ok());
+  (*sink)->Append("");
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("job")));
+  (*sink)->Append("late\n");
+  EXPECT_EQ(ReadFile(path), "late\n");
+}
+
+TEST(LogSinkTest, AnUnwritablePathFailsAtOnceOrAtTheFirstWrite) {
+  TempDir dir;
+  std::string blocked = dir.Sub("file");
+  std::ofstream(blocked) << "x";  // a file where a directory should be
+  EXPECT_FALSE(LogSink::Open(blocked + "/1.log", 100).ok());
+  Result<std::unique_ptr<LogSink>> lazy =
+      LogSink::Open(blocked + "/1.log", 100, LogSink::Create::kOnFirstWrite);
+  ASSERT_TRUE(lazy.ok());
+  (*lazy)->Append("output\n");  // dropped, never an exception or a stall
+  EXPECT_FALSE((*lazy)->error().ok());
 }
 
 }  // namespace
