@@ -9,7 +9,8 @@ JOBS ?= $(shell nproc)
 EXAMPLE ?= examples/diamond.yaml
 PIPEGRID := $(BUILD_DIR)/pipegrid
 
-.PHONY: all deps build test run stop bench bench-distributed bench-suite clean
+.PHONY: all deps build test run stop bench bench-foundation bench-distributed bench-suite \
+	bench-s1 bench-m1 bench-micro clean
 
 all: build
 
@@ -35,9 +36,29 @@ run: build
 stop:
 	@scripts/stop-up.sh "$(DATA_DIR)"
 
-bench: build
+# Issue 6's whole suite: W1-W4 and L1 against the floors and the peers, S1
+# (submit throughput), M1 (memory), then the Google Benchmark micro-benchmarks.
+bench: bench-suite bench-s1 bench-m1 bench-micro
+
+bench-foundation: build
 	@scripts/install-deps.sh bench
 	bench/foundation.sh "$(PIPEGRID)"
+
+# S1: single-task jobs/s at fixed offered rates and at saturation, one 10,000-task job.
+bench-s1: build
+	@scripts/install-deps.sh bench
+	bench/s1.sh "$(PIPEGRID)"
+
+# M1: RSS of up idle and after 100,000 tasks, of an idle worker, of a bare gRPC client.
+bench-m1: build
+	@scripts/install-deps.sh bench
+	bench/m1.sh "$(PIPEGRID)"
+
+bench-micro: build
+	$(BUILD_DIR)/bench/spec_bench
+	$(BUILD_DIR)/bench/store_bench
+	$(BUILD_DIR)/bench/spawn_bench
+	$(BUILD_DIR)/bench/scheduler_bench
 
 # Master + workers on loopback: dispatch vs up, worker-loss recovery, worker RSS.
 bench-distributed: build
