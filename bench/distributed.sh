@@ -14,72 +14,14 @@
 set -eu  # no pipefail: `grep | head -1` pipelines end early by design
 bin=${1:-build/pipegrid}
 tasks=${2:-2000}
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 command -v jq >/dev/null || { echo "distributed.sh needs jq" >&2; exit 64; }
 [ -x "$bin" ] || { echo "no pipegrid binary at $bin" >&2; exit 64; }
-work=$(mktemp -d /tmp/pipegrid-bench-dist.XXXXXX)
-started=""  # pids of every server and worker this script started
-
-# Tasks run in their own process groups under the workers' work dirs: a
-# worker killed with -9 leaves its `sleep`s behind. Their cwd tells them apart.
-kill_strays() {
-  for p in /proc/[0-9]*; do
-    case "$(readlink "$p/cwd" 2>/dev/null)" in "$work"/*) kill -KILL "${p#/proc/}" 2>/dev/null ;; esac
-  done
-  return 0
-}
-cleanup() {
-  set +e  # a failing `wait` must not cut the cleanup short
-  for p in $started; do kill -KILL "$p"; done 2>/dev/null
-  for p in $started; do wait "$p"; done 2>/dev/null
-  kill_strays
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 # Bounded: the whole run ends within 10 minutes whatever happens.
-# Short sleeps, so that killing the watchdog leaves no long `sleep` behind.
-( for _ in $(seq 1 600); do sleep 1; done; echo "distributed.sh: timed out" >&2; kill -TERM $$ ) &
-started=$!
+bench_init dist 600
 
-now_ns() { date +%s%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", (b-a)/1e9}'; }
-
-# Stops one process: $2 first, SIGKILL if it is not gone within 10s. Quiet:
-# bash would report a job killed by a signal on stderr.
-stop_pid() {
-  {
-    kill "-$2" "$1" || return 0
-    for _ in $(seq 1 200); do kill -0 "$1" || break; sleep 0.05; done
-    kill -KILL "$1"
-    wait "$1"
-  } 2>/dev/null || true
-}
-
-# start_server TAG up|master EXTRA...: sets $url, $grpc and $server_pid.
-start_server() {
-  local tag=$1 cmd=$2
-  shift 2
-  mkdir -p "$work/$tag"
-  "$bin" "$cmd" --data-dir "$work/$tag/data" --http 127.0.0.1:0 --grpc 127.0.0.1:0 \
-    --log-level warn "$@" >"$work/$tag/server.out" 2>"$work/$tag/server.err" &
-  server_pid=$!
-  started="$started $server_pid"
-  for _ in $(seq 1 300); do
-    url=$(sed -n 's/.*url=\([^ ]*\).*/\1/p' "$work/$tag/server.out")
-    grpc=$(sed -n 's/.* grpc=\([^ ]*\).*/\1/p' "$work/$tag/server.out")
-    [ -n "$url" ] && return 0
-    sleep 0.05
-  done
-  echo "$cmd did not start" >&2; cat "$work/$tag/server.err" >&2; exit 1
-}
-
-# start_worker TAG NAME SLOTS: sets $worker_pid.
-start_worker() {
-  "$bin" worker --master "$grpc" --name "$2" --slots "$3" --work-dir "$work/$1/$2" \
-    --log-level warn >"$work/$1/$2.out" 2>"$work/$1/$2.err" &
-  worker_pid=$!
-  started="$started $worker_pid"
-}
 
 # wait_until SECONDS JQ-FILTER PATH: polls GET PATH until the filter prints
 # true; returns 1 on timeout.

@@ -21,6 +21,8 @@
 #include "store/committer.h"
 #include "store/sqlite/sqlite_store.h"
 
+#include <spdlog/spdlog.h>
+
 namespace pipegrid::master {
 namespace {
 
@@ -42,6 +44,7 @@ std::string FanOutSpec(int n) {
 }
 
 void BM_SchedulerTasksThroughFakeWorker(benchmark::State& state) {
+  spdlog::set_level(spdlog::level::warn);  // one info line per job state otherwise
   const int tasks = static_cast<int>(state.range(0));
   const int slots = static_cast<int>(state.range(1));
   std::string tmpl = (std::filesystem::temp_directory_path() / "pipegrid-bench-XXXXXX").string();

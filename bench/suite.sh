@@ -25,44 +25,21 @@ bin=$(realpath "${1:-build/pipegrid}")
 runs=${RUNS:-5}
 peers=${PEERS:-1}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 py=/usr/bin/python3  # Debian's: the peers come from Debian packages
 command -v jq >/dev/null || { echo "suite.sh needs jq" >&2; exit 64; }
 [ -x "$bin" ] || { echo "no pipegrid binary at $bin" >&2; exit 64; }
-case "$runs" in '' | *[!0-9]* | 0) echo "RUNS must be a positive integer" >&2; exit 64 ;; esac
-# Flags come from this script only, never from the caller's environment.
-unset $(compgen -e | grep '^PIPEGRID_') 2>/dev/null || true
+positive_int RUNS "$runs"
+unset_pipegrid_env
 
 W1_N=2000 W2_N=200 W3_MID=500 W4_N=200 L1_N=200
 W3_N=$((W3_MID + 2))
 
-work=$(mktemp -d /tmp/pipegrid-bench-suite.XXXXXX)
-results="$work/results.tsv"  # system workload n seconds, one line per run
-started=""                   # pids of every server, worker and watchdog started here
-
-# Tasks, peers' workers and their children run with a cwd under $work: after
-# a kill -9 of their parent, that is how they are found.
-kill_strays() {
-  for p in /proc/[0-9]*; do
-    case "$(readlink "$p/cwd" 2>/dev/null)" in "$work"/*) kill -KILL "${p#/proc/}" 2>/dev/null ;; esac
-  done
-  return 0
-}
-cleanup() {
-  set +e
-  for p in $started; do kill -KILL "$p"; done 2>/dev/null
-  for p in $started; do wait "$p"; done 2>/dev/null
-  kill_strays
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 # Bounded: about 80 s a run on this machine; the watchdog allows 5 minutes a
-# run. Short sleeps, so that killing the watchdog leaves no long `sleep`.
-( for _ in $(seq 1 $((300 + runs * 300))); do sleep 1; done
-  echo "suite.sh: timed out" >&2; kill -TERM $$ ) &
-started=$!
+# run.
+bench_init suite $((300 + runs * 300))
+results="$work/results.tsv"  # system workload n seconds, one line per run
 
-now_ns() { date +%s%N; }
 record() {  # system workload n seconds
   echo "$1 $2 $3 $4" >>"$results"
   case $2 in
@@ -74,28 +51,7 @@ record() {  # system workload n seconds
 }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.6f", (b - a) / 1e9}'; }
 
-stop_pid() {  # pid signal: that signal, SIGKILL if still there after 10 s
-  {
-    kill "-$2" "$1" || return 0
-    for _ in $(seq 1 200); do kill -0 "$1" || break; sleep 0.05; done
-    kill -KILL "$1"
-    wait "$1"
-  } 2>/dev/null || true
-}
-
 # ---------- dependencies ----------
-apt_install() {  # packages...: installs what is missing; returns 1 on failure
-  local missing=() p
-  for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  [ ${#missing[@]} = 0 ] && return 0
-  local sudo=""
-  [ "$(id -u)" = 0 ] || sudo=sudo
-  echo "suite.sh: installing ${missing[*]} (apt)"
-  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-      $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$work/apt.log" 2>&1
-}
 have_parallel=1
 apt_install parallel || have_parallel=0
 [ -x /usr/bin/parallel ] || have_parallel=0
@@ -146,29 +102,7 @@ gen_spec diamond "$W3_MID" >"$work/w3.json"
 gen_spec fan "$W4_N" "sleep 0.05" >"$work/w4.json"
 
 # ---------- pipegrid ----------
-# start_server TAG up|master FLAGS...: sets $url, $grpc, $server_pid.
-start_server() {
-  local tag=$1 cmd=$2
-  shift 2
-  mkdir -p "$work/$tag"
-  "$bin" "$cmd" --data-dir "$work/$tag/data" --http 127.0.0.1:0 --grpc 127.0.0.1:0 \
-    --log-level warn "$@" >"$work/$tag/server.out" 2>"$work/$tag/server.err" &
-  server_pid=$!
-  started="$started $server_pid"
-  for _ in $(seq 1 300); do
-    url=$(sed -n 's/.*url=\([^ ]*\).*/\1/p' "$work/$tag/server.out")
-    grpc=$(sed -n 's/.* grpc=\([^ ]*\).*/\1/p' "$work/$tag/server.out")
-    [ -n "$url" ] && return 0
-    sleep 0.05
-  done
-  echo "pipegrid $cmd did not start" >&2; cat "$work/$tag/server.err" >&2; exit 1
-}
-start_worker() {  # TAG NAME SLOTS: appends to $workers
-  "$bin" worker --master "$grpc" --name "$2" --slots "$3" --work-dir "$work/$1/$2" \
-    --log-level warn >"$work/$1/$2.out" 2>"$work/$1/$2.err" &
-  workers="$workers $!"
-  started="$started $!"
-}
+# start_server and start_worker come from lib.sh.
 wait_ready_workers() {  # count
   local deadline=$(($(date +%s) + 30))
   while [ "$(date +%s)" -lt "$deadline" ]; do
@@ -321,12 +255,8 @@ sys_dask() {
 }
 
 # ---------- runs ----------
-machine="$(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(
-  sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(
-  . /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
-stamp=$(date -u +%Y-%m-%dT%H:%MZ)
-echo "machine: $machine"
-echo "date: $stamp   runs: $runs   binary: $bin ($("$bin" version | head -1))"
+describe_run
+echo "date: $stamp   runs: $runs   binary: $bin ($version)"
 echo "pipegrid-up:      up --slots 2 (--sync normal; pipegrid-up-full: --sync full, W1 only)"
 echo "pipegrid-cluster: master + 2 x worker --slots 1, plaintext gRPC on loopback"
 echo "floors: xargs -P2 -n1 sh -c CMD; parallel --will-cite -j2 -n1 -q sh -c CMD;" \
@@ -350,17 +280,7 @@ echo
 cat "$summary"
 [ "$have_celery$have_dask" = 11 ] || echo "(peers missing: their targets are left out)"
 
-{
-  echo
-  echo "## $stamp — suite (\`make bench-suite\` = \`bench/suite.sh\`), RUNS=$runs"
-  echo
-  echo "Machine: $machine. Binary: \`$("$bin" version | head -1)\`."
-  echo "pipegrid time = POST → the job's \`finishedAt\`; floors and peers: wall time."
-  [ "$have_celery" = 1 ] || echo "Celery: not available."
-  [ "$have_dask" = 1 ] || echo "Dask: not available."
-  echo
-  echo '```'
-  cat "$summary"
-  echo '```'
-} >>"$here/RESULTS.md"
-echo "appended to $here/RESULTS.md"
+notes=("pipegrid time = POST → the job's \`finishedAt\`; floors and peers: wall time.")
+[ "$have_celery" = 1 ] || notes+=("Celery: not available.")
+[ "$have_dask" = 1 ] || notes+=("Dask: not available.")
+append_results "suite (\`make bench-suite\` = \`bench/suite.sh\`), RUNS=$runs" "$summary" "${notes[@]}"
