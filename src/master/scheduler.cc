@@ -16,8 +16,11 @@ Status Scheduler::Recover() { return impl_->Recover(); }
 
 void Scheduler::Submit(spec::JobSpec spec, Reply<Result<SubmitResult>> done) {
   counters_.submits.fetch_add(1, std::memory_order_relaxed);
-  loop_.Post([this, s = std::move(spec), d = std::move(done)]() mutable {
-    impl_->Submit(std::move(s), std::move(d));
+  // Off the loop: with many HTTP submits in flight, their serialisation and
+  // DAG checks run beside the scheduler instead of inside it.
+  Impl::Prepared prepared = Impl::Prepare(spec);
+  loop_.Post([this, s = std::move(spec), p = std::move(prepared), d = std::move(done)]() mutable {
+    impl_->Submit(std::move(s), std::move(p), std::move(d));
   });
 }
 

@@ -27,7 +27,16 @@ class Scheduler::Impl {
        SchedulerOptions options, SchedulerCounters& counters);
 
   // submit.cc
-  void Submit(spec::JobSpec spec, Reply<Result<SubmitResult>> done);
+  // A submit's pure work, done on the caller's thread (Scheduler::Submit)
+  // so that the loop does not spend it: the canonical JSON of the spec and
+  // its DAG. Empty for a legacy spec, whose name (in the JSON) is only known
+  // on the loop.
+  struct Prepared {
+    std::string spec_json;
+    std::optional<Result<spec::Dag>> dag;
+  };
+  static Prepared Prepare(const spec::JobSpec& spec);
+  void Submit(spec::JobSpec spec, Prepared prepared, Reply<Result<SubmitResult>> done);
   void Retry(const std::string& job_id, Reply<Status> done);
   void RequeueDeadLetter(const std::string& task_id, Reply<Status> done);
   void Delete(const std::string& job_id, Reply<Status> done);

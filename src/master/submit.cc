@@ -11,15 +11,25 @@ bool IsRetryable(JobState s) { return s == JobState::kFailed || s == JobState::k
 
 }  // namespace
 
-void Scheduler::Impl::Submit(spec::JobSpec spec, Reply<Result<SubmitResult>> done) {
+Scheduler::Impl::Prepared Scheduler::Impl::Prepare(const spec::JobSpec& spec) {
+  Prepared p;
+  if (spec.legacy) return p;
+  p.spec_json = spec::ToJson(spec).dump();
+  p.dag = spec::BuildDag(spec);
+  return p;
+}
+
+void Scheduler::Impl::Submit(spec::JobSpec spec, Prepared prepared,
+                             Reply<Result<SubmitResult>> done) {
   PG_DCHECK(loop_.InLoopThread());
   if (shutting_down_) return done(Unavailable("the server is shutting down"));
   const std::string id = ids_.Next();
   if (spec.legacy) {
     spec.name = "legacy-" + id;
     spec.legacy = false;
+    prepared = Prepare(spec);
   }
-  std::string spec_json = spec::ToJson(spec).dump();
+  std::string spec_json = std::move(prepared.spec_json);
 
   if (!spec.external_id.empty()) {
     std::optional<store::JobRecord> existing;
@@ -46,7 +56,7 @@ void Scheduler::Impl::Submit(spec::JobSpec spec, Reply<Result<SubmitResult>> don
     }
   }
 
-  auto dag = spec::BuildDag(spec);
+  Result<spec::Dag> dag = std::move(*prepared.dag);
   if (!dag.ok()) return done(dag.status());
 
   auto job = std::make_unique<JobRt>();
