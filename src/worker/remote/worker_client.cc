@@ -182,6 +182,7 @@ bool WorkerClient::RunSession(std::shared_ptr<grpc::Channel> channel) {
     connected_ = false;
     ++generation_;
     outbox_.clear();
+    started_.clear();
     // Attempts whose result was not sent stay held: the next Register
     // reports them running, and once adopted their output and result go.
     deregistered = deregistered_;
@@ -242,6 +243,7 @@ void WorkerClient::HandleRegistered(const v1::Registered& r) {
     master_batches_ = r.batches();
     lease_ = Millis(r.lease_ms());
     outbox_.clear();
+    started_.clear();
     for (const std::string& id : r.adopt()) {
       auto it = held_.find(id);
       if (it == held_.end()) continue;
@@ -333,15 +335,27 @@ void WorkerClient::WriterLoop(
   while (true) {
     std::vector<v1::WorkerMessage> batch;
     std::optional<protocol::AttemptFinished> finishing;
+    std::vector<protocol::AttemptFinished> finished_sent;  // in `batch`
     {
       std::unique_lock lock(mu_);
       auto wake = std::min(next_heartbeat, options_.ship_logs && !held_.empty()
                                                ? next_ship
                                                : next_heartbeat);
+      auto started_due = [&] {
+        return !started_.empty() && now() >= started_.front().first + options_.started_delay;
+      };
+      if (!started_.empty()) wake = std::min(wake, started_.front().first + options_.started_delay);
+      // A first Started moves the wake-up earlier: back to the top for it.
+      const bool had_started = !started_.empty();
       cv_.wait_until(lock, wake, [&] {
-        return stopping_ || generation_ != generation || !outbox_.empty();
+        return stopping_ || generation_ != generation || !outbox_.empty() || started_due() ||
+               (!had_started && !started_.empty());
       });
       if (generation_ != generation || !connected_ || deregister_sent) return;
+      if (!outbox_.empty() || started_due()) {
+        for (auto& [when, m] : started_) batch.push_back(std::move(m));
+        started_.clear();
+      }
       if (options_.ship_logs && now() >= next_ship) {
         for (auto& [id, h] : held_) {
           if (!h.log_path.empty()) ShipLog(id, h, batch);
@@ -360,15 +374,23 @@ void WorkerClient::WriterLoop(
         }
         // An attempt's last output goes before its Finished, then its
         // files (streamed below, outside the lock), then the Finished.
-        finishing = std::move(std::get<FinishedItem>(item).msg);
-        auto h = held_.find(finishing->attempt_id);
+        protocol::AttemptFinished f = std::move(std::get<FinishedItem>(item).msg);
+        auto h = held_.find(f.attempt_id);
         if (h != held_.end() && !h->second.log_path.empty()) {
           int64_t before;
           do {
             before = h->second.shipped;
-            ShipLog(finishing->attempt_id, h->second, batch);
+            ShipLog(f.attempt_id, h->second, batch);
           } while (h->second.shipped != before);
         }
+        if (f.outputs.empty()) {  // nothing to stream: it joins the batch
+          v1::WorkerMessage m;
+          wire::ToProto(f, m.mutable_finished());
+          batch.push_back(std::move(m));
+          finished_sent.push_back(std::move(f));
+          continue;
+        }
+        finishing = std::move(f);
         break;
       }
       if (now() >= next_heartbeat) {
@@ -380,28 +402,37 @@ void WorkerClient::WriterLoop(
         next_heartbeat = now() + heartbeat_interval_;
       }
     }
-    if (!WriteMessages(stream, std::move(batch))) return;  // broken: the reader sees it too
+    if (!batch.empty() && !WriteMessages(stream, std::move(batch))) return;  // broken: the reader sees it too
+    if (!finished_sent.empty()) MarkWritten(std::move(finished_sent));
     if (finishing) {
       if (!ShipOutputs(stream, *finishing)) return;
       v1::WorkerMessage m;
       wire::ToProto(*finishing, m.mutable_finished());
       if (!stream->Write(m)) return;
-      std::lock_guard lock(mu_);
-      held_.erase(finishing->attempt_id);
-      // Written, perhaps not read: reported again if the stream breaks soon
-      // (see Register.finished), pruned after two leases.
-      auto written = std::chrono::steady_clock::now();
-      while (!unconfirmed_.empty() && unconfirmed_.front().first + 2 * lease_ < written) {
-        unconfirmed_.pop_front();
-      }
-      unconfirmed_.emplace_back(written, std::move(*finishing));
-      cv_.notify_all();  // a drain waits for held_ to empty
+      std::vector<protocol::AttemptFinished> one;
+      one.push_back(std::move(*finishing));
+      MarkWritten(std::move(one));
     }
     if (deregister_sent) {
       stream->WritesDone();
       return;
     }
   }
+}
+
+void WorkerClient::MarkWritten(std::vector<protocol::AttemptFinished> results) {
+  std::lock_guard lock(mu_);
+  // Written, perhaps not read: reported again if the stream breaks soon
+  // (see Register.finished), pruned after two leases.
+  auto written = std::chrono::steady_clock::now();
+  while (!unconfirmed_.empty() && unconfirmed_.front().first + 2 * lease_ < written) {
+    unconfirmed_.pop_front();
+  }
+  for (protocol::AttemptFinished& f : results) {
+    held_.erase(f.attempt_id);
+    unconfirmed_.emplace_back(written, std::move(f));
+  }
+  cv_.notify_all();  // a drain waits for held_ to empty
 }
 
 bool WorkerClient::WriteMessages(
@@ -460,7 +491,10 @@ void WorkerClient::Started(protocol::AttemptStarted msg) {
   }
   v1::WorkerMessage m;
   wire::ToProto(msg, m.mutable_started());
-  Enqueue(std::move(m));
+  if (options_.started_delay <= Millis(0)) return Enqueue(std::move(m));
+  if (!connected_) return;  // the next Register reports it running
+  started_.emplace_back(std::chrono::steady_clock::now(), std::move(m));
+  cv_.notify_all();
 }
 
 void WorkerClient::Finished(protocol::AttemptFinished msg) {

@@ -65,6 +65,10 @@ struct WorkerClientOptions {
   Millis reconnect_max{5'000};
   // Output is read from the log files this often while attempts run.
   Millis ship_interval{50};
+  // A Started waits this long for company before it is written: an attempt
+  // that ends meanwhile has its Started and Finished in one write (and one
+  // commit on the master). 0: at once. A task shows RUNNING this much later.
+  Millis started_delay{2};
   // Upstream outputs fetched for inputs/, by SHA-256 (kept across tasks).
   std::string cache_dir;
 };
@@ -124,6 +128,8 @@ class WorkerClient : public protocol::MasterChannel {
   void HandleMasterMessage(const v1::MasterMessage& msg);
   void WriterLoop(grpc::ClientReaderWriter<v1::WorkerMessage, v1::MasterMessage>* stream,
                   uint64_t generation);
+  // Results just written to the stream: no longer held, kept as unconfirmed.
+  void MarkWritten(std::vector<protocol::AttemptFinished> results);
   // Writes `messages` in order, as one batch when the master reads batches.
   bool WriteMessages(grpc::ClientReaderWriter<v1::WorkerMessage, v1::MasterMessage>* stream,
                      std::vector<v1::WorkerMessage> messages);
@@ -157,6 +163,10 @@ class WorkerClient : public protocol::MasterChannel {
   std::deque<std::pair<MonoTime, protocol::AttemptFinished>> unconfirmed_;
   std::set<std::string> killed_;   // the master said kill: their Finished are not reported
   std::deque<Outgoing> outbox_;    // for the live session only
+  // Started reports held back up to started_delay (live session only); all
+  // of them go before anything of the outbox, so a Started always precedes
+  // its attempt's Finished.
+  std::deque<std::pair<std::chrono::steady_clock::time_point, v1::WorkerMessage>> started_;
   bool connected_ = false;         // a session is registered
   uint64_t generation_ = 0;        // counts sessions; a writer serves one
   Millis heartbeat_interval_{1'000};

@@ -134,14 +134,19 @@ TEST_F(CrashCleanupTest, RunningAttemptKeepsARecordOfItsCurrentGroup) {
   agent_->Assign(a);
   std::optional<std::string> leader = fifo.ReadLine();
   ASSERT_TRUE(leader.has_value());
+  // The record is written by the control-thread handler that spawned the
+  // command; the command itself may have run before that handler ended.
+  // Once a later message is handled, the handler is over.
+  Barrier();
 
-  // The second command's group, recorded before it could run any user code
-  // (in the slot where the first command's was).
+  // The second command's group, in the slot where the first command's was.
   std::vector<AttemptRecord> records = RecordsIn(options_.state_dir);
   ASSERT_EQ(records.size(), 1u);
   std::optional<AttemptRecord> record = records[0];
   EXPECT_EQ(record->pgid, static_cast<pid_t>(std::stol(*leader)));
-  EXPECT_EQ(record->leader_starttime, ReadProcStat(record->pgid)->starttime);
+  Result<ProcStat> stat = ReadProcStat(record->pgid);
+  ASSERT_TRUE(stat.ok()) << stat.status().ToString();
+  EXPECT_EQ(record->leader_starttime, stat->starttime);
   EXPECT_EQ(record->boot_id, ReadBootId());
 
   agent_->Stop(protocol::StopRequest{"a1", Outcome::kKilled, Millis(0)});
