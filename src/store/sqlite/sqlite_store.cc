@@ -22,6 +22,8 @@ constexpr int kReadConnections = 4;
 constexpr int kBusyTimeoutMs = 5000;
 
 constexpr int64_t kJournalSizeLimit = 64 << 20;
+// WAL frames (pages) that make the checkpointer run: sqlite's own default.
+constexpr int kCheckpointPages = 1000;
 
 Status Configure(Connection& conn) {
   int rc = sqlite3_busy_timeout(conn.raw(), kBusyTimeoutMs);
@@ -77,8 +79,11 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
   // Readers open after the writer has put the file in WAL mode and created
   // its tables, so they never see a half-made database.
   PG_ASSIGN_OR_RETURN(std::vector<std::unique_ptr<Connection>> readers, OpenReaders(path));
-  return std::unique_ptr<Store>(
-      std::make_unique<sqlite::SqliteStore>(std::move(writer), std::move(readers)));
+  PG_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Checkpointer> checkpointer,
+                      sqlite::Checkpointer::Start(path, *writer, kCheckpointPages));
+  auto store = std::make_unique<sqlite::SqliteStore>(std::move(writer), std::move(readers));
+  store->SetCheckpointer(std::move(checkpointer));
+  return std::unique_ptr<Store>(std::move(store));
 }
 
 }  // namespace pipegrid::store

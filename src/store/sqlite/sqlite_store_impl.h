@@ -12,6 +12,7 @@
 
 #include "store/sqlite/sqlite_conn.h"
 #include "store/sqlite/sqlite_pool.h"
+#include "store/sqlite/checkpointer.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
@@ -21,6 +22,8 @@ class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<Connection> writer, std::vector<std::unique_ptr<Connection>> readers)
       : writer_(std::move(writer)), readers_(std::move(readers)) {}
+  // Takes the WAL checkpoints off the writer (see checkpointer.h).
+  void SetCheckpointer(std::unique_ptr<Checkpointer> c) { checkpointer_ = std::move(c); }
 
   Status Apply(const Batch& batch) override;
 
@@ -49,6 +52,8 @@ class SqliteStore final : public Store {
   std::mutex write_mu_;
   std::unique_ptr<Connection> writer_;  // guarded by write_mu_, with its statement cache
   ReadPool readers_;
+  // Declared after writer_: its hook is removed before the writer closes.
+  std::unique_ptr<Checkpointer> checkpointer_;
 };
 
 }  // namespace pipegrid::store::sqlite
