@@ -60,6 +60,10 @@ void Checkpointer::ThreadMain() {
     const bool last = stopping_;
     lock.unlock();
     int log = 0, done = 0;
+    // A connection opens the WAL at the start of a read transaction; one
+    // that has not read since the writer reset the WAL would checkpoint
+    // nothing ("not in WAL mode"): read first.
+    own_->QueryInt("PRAGMA user_version").status().IgnoreError();
     int rc = sqlite3_wal_checkpoint_v2(own_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
     // BUSY: another checkpoint (a second process) is under way; the next
     // commit's hook asks again.
