@@ -40,35 +40,23 @@ stop:
 # (submit throughput), M1 (memory), then the Google Benchmark micro-benchmarks.
 bench: bench-suite bench-s1 bench-m1 bench-micro
 
-bench-foundation: build
+# One target per script in bench/, which installs the peers it runs against:
+#   bench-suite        W1-W4 and L1 against the floors, Celery and Dask (RUNS=N, default 5)
+#   bench-s1           single-task jobs/s at fixed rates and at saturation, one 10,000-task job
+#   bench-m1           RSS of up idle and after 100,000 tasks, of an idle worker, of a bare
+#                      gRPC client
+#   bench-distributed  master + workers on loopback: dispatch vs up, worker loss, worker RSS
+#   bench-foundation   the first probe: 2000 `true` vs xargs, submit-to-start latency
+BENCH_SCRIPTS := suite s1 m1 distributed foundation
+$(addprefix bench-,$(BENCH_SCRIPTS)): bench-%: build
 	@scripts/install-deps.sh bench
-	bench/foundation.sh "$(PIPEGRID)"
-
-# S1: single-task jobs/s at fixed offered rates and at saturation, one 10,000-task job.
-bench-s1: build
-	@scripts/install-deps.sh bench
-	bench/s1.sh "$(PIPEGRID)"
-
-# M1: RSS of up idle and after 100,000 tasks, of an idle worker, of a bare gRPC client.
-bench-m1: build
-	@scripts/install-deps.sh bench
-	bench/m1.sh "$(PIPEGRID)"
+	bench/$*.sh "$(PIPEGRID)"
 
 bench-micro: build
 	$(BUILD_DIR)/bench/spec_bench
 	$(BUILD_DIR)/bench/store_bench
 	$(BUILD_DIR)/bench/spawn_bench
 	$(BUILD_DIR)/bench/scheduler_bench
-
-# Master + workers on loopback: dispatch vs up, worker-loss recovery, worker RSS.
-bench-distributed: build
-	@scripts/install-deps.sh bench
-	bench/distributed.sh "$(PIPEGRID)"
-
-# Issue 6 suite: W1-W4 and L1 against the floors, Celery and Dask (RUNS=N, default 5).
-bench-suite: build
-	@scripts/install-deps.sh bench
-	bench/suite.sh "$(PIPEGRID)"
 
 clean:
 	rm -rf $(BUILD_DIR)

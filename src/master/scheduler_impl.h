@@ -28,12 +28,12 @@ class Scheduler::Impl {
 
   // submit.cc
   // A submit's pure work, done on the caller's thread (Scheduler::Submit)
-  // so that the loop does not spend it: the canonical JSON of the spec and
-  // its DAG. Empty for a legacy spec, whose name (in the JSON) is only known
-  // on the loop.
+  // so that the loop does not spend it: its DAG and the canonical JSON of
+  // the spec - left empty for a legacy spec, whose name (in the JSON) is
+  // known only on the loop.
   struct Prepared {
+    Result<spec::Dag> dag;
     std::string spec_json;
-    std::optional<Result<spec::Dag>> dag;
   };
   static Prepared Prepare(const spec::JobSpec& spec);
   void Submit(spec::JobSpec spec, Prepared prepared, Reply<Result<SubmitResult>> done);

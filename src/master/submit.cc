@@ -12,11 +12,7 @@ bool IsRetryable(JobState s) { return s == JobState::kFailed || s == JobState::k
 }  // namespace
 
 Scheduler::Impl::Prepared Scheduler::Impl::Prepare(const spec::JobSpec& spec) {
-  Prepared p;
-  if (spec.legacy) return p;
-  p.spec_json = spec::ToJson(spec).dump();
-  p.dag = spec::BuildDag(spec);
-  return p;
+  return {spec::BuildDag(spec), spec.legacy ? std::string() : spec::ToJson(spec).dump()};
 }
 
 void Scheduler::Impl::Submit(spec::JobSpec spec, Prepared prepared,
@@ -27,7 +23,7 @@ void Scheduler::Impl::Submit(spec::JobSpec spec, Prepared prepared,
   if (spec.legacy) {
     spec.name = "legacy-" + id;
     spec.legacy = false;
-    prepared = Prepare(spec);
+    prepared.spec_json = spec::ToJson(spec).dump();
   }
   std::string spec_json = std::move(prepared.spec_json);
 
@@ -56,7 +52,7 @@ void Scheduler::Impl::Submit(spec::JobSpec spec, Prepared prepared,
     }
   }
 
-  Result<spec::Dag> dag = std::move(*prepared.dag);
+  Result<spec::Dag> dag = std::move(prepared.dag);
   if (!dag.ok()) return done(dag.status());
 
   auto job = std::make_unique<JobRt>();

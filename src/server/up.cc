@@ -99,9 +99,7 @@ int RunUp(const UpOptions& options) {
   // A change nobody waits on (RUNNING) shares the next commit if one comes
   // within this long: a short task's start and end then cost one commit.
   constexpr std::chrono::microseconds kLazyCommitDelay{5'000};
-  store::GroupCommitter committer(
-      **store, clock, std::chrono::duration_cast<std::chrono::microseconds>(options.commit_linger),
-      kLazyCommitDelay);
+  store::GroupCommitter committer(**store, clock, kLazyCommitDelay);
   committer.SetObserver([&changes](const store::Batch& committed) { changes.Publish(committed); });
   IdGenerator ids(clock);
   EventLoop loop(clock);

@@ -33,8 +33,6 @@ struct UpOptions {
   Millis shutdown_grace{10'000};
   Millis cancel_grace{10'000};
   Millis worker_timeout{10'000};
-  // GroupCommitter linger: under load, commits at most this often.
-  Millis commit_linger{1};
   int max_fanout = 10'000;              // forEach items per task
   int64_t max_output_bytes = 1LL << 30;  // outputs.files per attempt
   std::string log_level = "info";

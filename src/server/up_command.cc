@@ -23,7 +23,6 @@ struct UpFlags {
   std::string shutdown_grace = "10s";
   std::string cancel_grace = "10s";
   std::string worker_timeout = "10s";
-  std::string commit_linger = "1ms";
   std::string max_output_bytes = "1Gi";
   std::string influx_interval = "10s";
 };
@@ -45,10 +44,6 @@ Status Resolve(UpFlags& f) {
   PG_RETURN_IF_ERROR(duration("shutdown-grace", f.shutdown_grace, f.options.shutdown_grace));
   PG_RETURN_IF_ERROR(duration("cancel-grace", f.cancel_grace, f.options.cancel_grace));
   PG_RETURN_IF_ERROR(duration("worker-timeout", f.worker_timeout, f.options.worker_timeout));
-  PG_RETURN_IF_ERROR(duration("commit-linger", f.commit_linger, f.options.commit_linger));
-  if (f.options.commit_linger < Millis(0) || f.options.commit_linger > Millis(100)) {
-    return InvalidArgument("--commit-linger must be between 0 and 100ms");
-  }
   PG_RETURN_IF_ERROR(duration("influx-interval", f.influx_interval, f.options.influx_interval));
   if (f.options.influx_interval <= Millis(0)) {
     return InvalidArgument("--influx-interval must be positive");
@@ -108,9 +103,6 @@ void AddServer(CLI::App& app, int& exit_code, bool embedded_worker) {
   up->add_option("--cancel-grace", flags->cancel_grace,
                  "On cancel: SIGKILL running attempts after this long")
       ->capture_default_str();
-  up->add_option("--commit-linger", flags->commit_linger,
-                 "Under load, gather state changes this long into one store commit; a lone "
-                 "change on an idle store never waits (0: off)");
   up->add_option("--worker-timeout", flags->worker_timeout,
                  "A worker silent this long is lost")
       ->capture_default_str();

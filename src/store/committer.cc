@@ -6,17 +6,10 @@
 #include <utility>
 
 namespace pipegrid::store {
-namespace {
-
-// Batches that make a lingering commit go at once: enough to amortise it.
-constexpr size_t kLingerEnough = 64;
-
-}  // namespace
 
 GroupCommitter::GroupCommitter(Store& store, const Clock& clock,
-                               std::chrono::microseconds linger,
                                std::chrono::microseconds lazy_delay)
-    : store_(store), clock_(clock), linger_(linger), lazy_delay_(lazy_delay) {
+    : store_(store), clock_(clock), lazy_delay_(lazy_delay) {
   // Started last, once every member the thread reads is initialised.
   thread_ = std::thread([this] {
     NameThisThread("pg-committer");
@@ -87,8 +80,6 @@ CommitStats GroupCommitter::stats() const {
 
 void GroupCommitter::ThreadMain() {
   std::unique_lock<std::mutex> lock(mu_);
-  bool busy = false;  // batches came in while the last commit ran
-  MonoTime last_start{};
   for (;;) {
     cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
     // Stop() drains: the thread ends only once nothing is pending.
@@ -99,15 +90,6 @@ void GroupCommitter::ThreadMain() {
       if (left <= left.zero()) break;
       cv_.wait_for(lock, left);
     }
-    if (busy && linger_.count() > 0) {
-      // A bounded wait for more batches, not a timer: it never delays a
-      // commit by more than `linger` and only under load (see the header).
-      auto left = last_start + linger_ - clock_.Monotonic();
-      if (left > left.zero()) {
-        cv_.wait_for(lock, left, [this] { return stopping_ || pending_.size() >= kLingerEnough; });
-      }
-    }
-    last_start = clock_.Monotonic();
     std::vector<std::pair<Batch, Done>> group = std::move(pending_);
     pending_.clear();
     urgent_ = 0;
@@ -134,7 +116,6 @@ void GroupCommitter::ThreadMain() {
     for (auto& [batch, done] : group) done(status);
     if (status.ok() && observer) (*observer)(merged);
     lock.lock();
-    busy = !pending_.empty();
   }
 }
 

@@ -59,14 +59,9 @@ class GroupCommitter final : public Committer {
   // block or call back into the committer.
   using Observer = std::function<void(const Batch& committed)>;
 
-  // `linger`: once the committer is busy - batches arrived while a commit
-  // ran - the next commit waits until `linger` after the previous one began,
-  // gathering what comes meanwhile. A commit has a fixed cost (about 0.2 ms
-  // of WAL writing here) that many small ones pay over and over; a lone batch
-  // on an idle committer (a chain of tasks, one submit) never waits. 0: off.
-  // `lazy_delay`: how long a CommitLazily() batch may wait for company.
+  // `lazy_delay`: how long a CommitLazily() batch may wait for company
+  // (0: it is committed like any other).
   GroupCommitter(Store& store, const Clock& clock,
-                 std::chrono::microseconds linger = std::chrono::microseconds(0),
                  std::chrono::microseconds lazy_delay = std::chrono::microseconds(0));
   ~GroupCommitter() override;  // Stop()
   void Commit(Batch batch, Done done) override;
@@ -80,15 +75,14 @@ class GroupCommitter final : public Committer {
   CommitStats stats() const;
 
  private:
+  void Enqueue(Batch batch, Done done, bool lazy);
   void ThreadMain();
 
   Store& store_;
   const Clock& clock_;
-  const std::chrono::microseconds linger_;
   const std::chrono::microseconds lazy_delay_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  void Enqueue(Batch batch, Done done, bool lazy);
 
   std::vector<std::pair<Batch, Done>> pending_;  // guarded by mu_
   // Guarded by mu_: how many of pending_ were handed in by Commit(), and when

@@ -8,7 +8,6 @@
 #include <functional>
 #include <future>
 #include <mutex>
-#include <optional>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -79,8 +78,10 @@ class Agent::Impl {
   bool SlotFree() const {
     return options_.slots <= 0 || attempts_.size() < static_cast<size_t>(options_.slots);
   }
-  // Removes and returns a waiting assignment, if `attempt_id` waits.
-  std::optional<protocol::Assignment> TakeWaiting(const std::string& attempt_id);
+  std::deque<protocol::Assignment>::iterator FindWaiting(const std::string& attempt_id) {
+    return std::find_if(waiting_.begin(), waiting_.end(),
+                        [&](const auto& w) { return w.attempt_id == attempt_id; });
+  }
   // Removes the job's workspaces once its last attempt is gone, if it was
   // released meanwhile.
   void MaybeRelease(const std::string& job_id);
@@ -217,10 +218,8 @@ void Agent::Impl::Shutdown(Millis grace) {
 
 void Agent::Impl::DoAssign(protocol::Assignment msg) {
   PG_DCHECK(loop_.InLoopThread());
-  const bool waiting = std::any_of(waiting_.begin(), waiting_.end(), [&](const auto& w) {
-    return w.attempt_id == msg.attempt_id;
-  });
-  if (waiting || serial_by_id_.count(msg.attempt_id) != 0 || RecentlyFinished(msg.attempt_id)) {
+  if (FindWaiting(msg.attempt_id) != waiting_.end() || serial_by_id_.count(msg.attempt_id) != 0 ||
+      RecentlyFinished(msg.attempt_id)) {
     spdlog::warn("duplicate assignment ignored attempt={}", msg.attempt_id);
     return;
   }
@@ -245,15 +244,6 @@ void Agent::Impl::StartWaiting() {
   }
 }
 
-std::optional<protocol::Assignment> Agent::Impl::TakeWaiting(const std::string& attempt_id) {
-  auto it = std::find_if(waiting_.begin(), waiting_.end(),
-                         [&](const auto& w) { return w.attempt_id == attempt_id; });
-  if (it == waiting_.end()) return std::nullopt;
-  protocol::Assignment taken = std::move(*it);
-  waiting_.erase(it);
-  return taken;
-}
-
 void Agent::Impl::Run(protocol::Assignment msg) {
   const uint64_t serial = next_serial_++;
   serial_by_id_[msg.attempt_id] = serial;
@@ -274,10 +264,12 @@ void Agent::Impl::DoStop(const protocol::StopRequest& msg) {
     Collect(serial);
     return;
   }
-  if (std::optional<protocol::Assignment> taken = TakeWaiting(msg.attempt_id)) {
+  if (auto w = FindWaiting(msg.attempt_id); w != waiting_.end()) {
+    const std::string job_id = w->job_id;
+    waiting_.erase(w);
     RememberFinished(msg.attempt_id);
     master_.Finished(Report(msg.attempt_id, msg.outcome, "stopped before it started", clock_));
-    MaybeRelease(taken->job_id);
+    MaybeRelease(job_id);
     return;
   }
   if (RecentlyFinished(msg.attempt_id)) return;

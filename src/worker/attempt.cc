@@ -30,11 +30,7 @@ Attempt::Attempt(const AttemptContext& ctx, uint64_t serial, protocol::Assignmen
   }
 }
 
-Attempt::~Attempt() {
-  // Only a finished attempt's slot may be reused: a running one's still
-  // names its processes (the agent destroys attempts only once finished).
-  if (record_slot_ && finished_) ctx_.records->Release(*record_slot_);
-}
+Attempt::~Attempt() = default;
 
 void Attempt::Start() {
   PG_DCHECK(ctx_.loop->InLoopThread());

@@ -34,20 +34,40 @@ bool IsSafePathComponent(std::string_view name) {
          name.find('\0') == std::string_view::npos;
 }
 
-Result<std::string> PrepareWorkspace(const std::string& work_dir, const std::string& job_id,
-                                     const std::string& task_name) {
+namespace {
+
+// Checks the names, removes an earlier attempt's workspace and makes sure the
+// job's directory exists; returns where the workspace goes. The caller puts
+// an empty directory there.
+Result<std::string> ClearWorkspace(const std::string& work_dir, const std::string& job_id,
+                                   const std::string& task_name) {
   if (!IsSafePathComponent(job_id)) return InvalidArgument("bad job id for a path: " + job_id);
   if (!IsSafePathComponent(task_name)) {
     return InvalidArgument("bad task name for a path: " + task_name);
   }
-  fs::path dir = fs::path(work_dir) / job_id / task_name;
+  fs::path job_dir = fs::path(work_dir) / job_id;
+  fs::path dir = job_dir / task_name;
   std::error_code ec;
   // Each attempt starts clean: a retry must not see a failed attempt's files.
   fs::remove_all(dir, ec);
   if (ec) return ErrnoStatus("remove old workspace " + dir.string(), ec.value());
-  fs::create_directories(dir, ec);
-  if (ec) return ErrnoStatus("create workspace " + dir.string(), ec.value());
+  fs::create_directories(job_dir, ec);
+  if (ec) return ErrnoStatus("create " + job_dir.string(), ec.value());
   return dir.string();
+}
+
+Status MakeDir(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0755) != 0) return ErrnoStatus("create workspace " + dir, errno);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::string> PrepareWorkspace(const std::string& work_dir, const std::string& job_id,
+                                     const std::string& task_name) {
+  PG_ASSIGN_OR_RETURN(std::string dir, ClearWorkspace(work_dir, job_id, task_name));
+  PG_RETURN_IF_ERROR(MakeDir(dir));
+  return dir;
 }
 
 SpareWorkspaces::SpareWorkspaces(std::string work_dir, size_t max)
@@ -60,27 +80,15 @@ SpareWorkspaces::SpareWorkspaces(std::string work_dir, size_t max)
 
 Result<std::string> SpareWorkspaces::Prepare(const std::string& job_id,
                                              const std::string& task_name) {
-  if (spares_.empty()) return PrepareWorkspace(work_dir_, job_id, task_name);
-  if (!IsSafePathComponent(job_id)) return InvalidArgument("bad job id for a path: " + job_id);
-  if (!IsSafePathComponent(task_name)) {
-    return InvalidArgument("bad task name for a path: " + task_name);
-  }
-  std::string job_dir = work_dir_ + "/" + job_id;
-  std::string dir = job_dir + "/" + task_name;
-  std::error_code ec;
-  fs::remove_all(dir, ec);  // an earlier attempt's
-  if (ec) return ErrnoStatus("remove old workspace " + dir, ec.value());
-  if (::mkdir(job_dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    return ErrnoStatus("create " + job_dir, errno);
-  }
-  std::string spare = std::move(spares_.back());
-  spares_.pop_back();
-  if (::rename(spare.c_str(), dir.c_str()) != 0) {
-    // Gone or unusable: fall back to a new directory.
-    std::error_code ignored;
+  PG_ASSIGN_OR_RETURN(std::string dir, ClearWorkspace(work_dir_, job_id, task_name));
+  while (!spares_.empty()) {
+    std::string spare = std::move(spares_.back());
+    spares_.pop_back();
+    if (::rename(spare.c_str(), dir.c_str()) == 0) return dir;
+    std::error_code ignored;  // gone or unusable: try the next, or a new one
     fs::remove_all(spare, ignored);
-    return PrepareWorkspace(work_dir_, job_id, task_name);
   }
+  PG_RETURN_IF_ERROR(MakeDir(dir));
   return dir;
 }
 

@@ -239,7 +239,7 @@ TEST_F(GroupCommitterTest, CallbacksRunInSubmissionOrderAndBatchesMergeInOrder) 
 }
 
 TEST_F(GroupCommitterTest, ALazyBatchSharesTheNextUrgentCommitInOrder) {
-  GroupCommitter committer(*store_, clock_, std::chrono::microseconds(0), std::chrono::hours(1));
+  GroupCommitter committer(*store_, clock_, std::chrono::hours(1));
   committer.CommitLazily(JobBatch("lazy"), outcomes_.Callback("lazy"));
   committer.Commit(JobBatch("urgent"), outcomes_.Callback("urgent"));
   ASSERT_TRUE(outcomes_.WaitFor(2));
@@ -251,8 +251,7 @@ TEST_F(GroupCommitterTest, ALazyBatchSharesTheNextUrgentCommitInOrder) {
 }
 
 TEST_F(GroupCommitterTest, ALoneLazyBatchIsCommittedOnceItsDelayHasPassed) {
-  GroupCommitter committer(*store_, clock_, std::chrono::microseconds(0),
-                           std::chrono::milliseconds(50));
+  GroupCommitter committer(*store_, clock_, std::chrono::milliseconds(50));
   committer.CommitLazily(JobBatch("lazy"), outcomes_.Callback("lazy"));
   clock_.Advance(Millis(50));
   ASSERT_TRUE(outcomes_.WaitFor(1));
@@ -260,8 +259,7 @@ TEST_F(GroupCommitterTest, ALoneLazyBatchIsCommittedOnceItsDelayHasPassed) {
 }
 
 TEST_F(GroupCommitterTest, StopCommitsLazyBatchesAtOnce) {
-  auto committer = std::make_unique<GroupCommitter>(*store_, clock_, std::chrono::microseconds(0),
-                                                    std::chrono::hours(1));
+  auto committer = std::make_unique<GroupCommitter>(*store_, clock_, std::chrono::hours(1));
   committer->CommitLazily(JobBatch("lazy"), outcomes_.Callback("lazy"));
   committer->Stop();
   ASSERT_TRUE(outcomes_.WaitFor(1));

@@ -59,25 +59,36 @@ class LeftoverGroup {
   bool reaped_ = false;
 };
 
-using CrashCleanupTest = AgentTest;
+class CrashCleanupTest : public AgentTest {
+ protected:
+  // A leftover group whose leader has a background child, started and known
+  // to exist before the agent looks (a later one would escape the kill and
+  // hold the test's output open). Returns the child's pid.
+  pid_t StartGroupWithChild(std::optional<LeftoverGroup>& group) {
+    fs::create_directories(options_.state_dir);
+    Fifo fifo(dir_.Sub("fifo"));
+    group.emplace("sleep 600 & echo $! > " + fifo.path() + "; wait");
+    std::optional<std::string> child = fifo.ReadLine();
+    EXPECT_TRUE(child.has_value());
+    return child ? static_cast<pid_t>(std::stol(*child)) : -1;
+  }
+};
 
 TEST_F(CrashCleanupTest, CreateKillsLeftoverGroupsAndRemovesTheirRecords) {
-  fs::create_directories(options_.state_dir);
-  Fifo fifo(dir_.Sub("fifo"));
-  LeftoverGroup group("sleep 600 & echo $! > " + fifo.path() + "; wait");
-  std::optional<std::string> child = fifo.ReadLine();
-  ASSERT_TRUE(child.has_value());
-  ASSERT_THAT(WriteAttemptRecord(options_.state_dir, "old-attempt", group.Record()),
+  std::optional<LeftoverGroup> group;
+  const pid_t child = StartGroupWithChild(group);
+  ASSERT_GT(child, 0);
+  ASSERT_THAT(WriteAttemptRecord(options_.state_dir, "old-attempt", group->Record()),
               pipegrid::testing::IsOk());
 
   StartAgent();
 
   // Create() returned only after the processes were gone.
-  std::optional<int> status = group.TryReap();
+  std::optional<int> status = group->TryReap();
   ASSERT_TRUE(status.has_value()) << "leader still running";
   EXPECT_TRUE(WIFSIGNALED(*status));
   EXPECT_EQ(WTERMSIG(*status), SIGKILL);
-  EXPECT_TRUE(ProcessExits(static_cast<pid_t>(std::stol(*child))));
+  EXPECT_TRUE(ProcessExits(child));
   EXPECT_TRUE(RecordsIn(options_.state_dir).empty());
   EXPECT_FALSE(fs::exists(options_.state_dir + "/old-attempt"));
 }
@@ -155,29 +166,25 @@ TEST_F(CrashCleanupTest, RunningAttemptKeepsARecordOfItsCurrentGroup) {
 }
 
 TEST_F(CrashCleanupTest, CreateKillsGroupsRecordedInATableLeftBehind) {
-  fs::create_directories(options_.state_dir);
-  // The child exists before the agent looks: a later one would escape the
-  // kill and hold the test's output open.
-  Fifo fifo(dir_.Sub("fifo"));
-  LeftoverGroup group("sleep 600 & echo $! > " + fifo.path() + "; wait");
-  std::optional<std::string> child = fifo.ReadLine();
-  ASSERT_TRUE(child.has_value());
+  std::optional<LeftoverGroup> group;
+  const pid_t child = StartGroupWithChild(group);
+  ASSERT_GT(child, 0);
   {
     // As a crashed agent leaves it: one slot in use between two cleared ones.
     Result<RecordTable> table = RecordTable::Open(options_.state_dir);
     ASSERT_TRUE(table.ok()) << table.status().ToString();
     size_t first = table->Acquire(), used = table->Acquire(), third = table->Acquire();
     ASSERT_THAT(table->Clear(first), pipegrid::testing::IsOk());
-    ASSERT_THAT(table->Write(used, group.Record()), pipegrid::testing::IsOk());
+    ASSERT_THAT(table->Write(used, group->Record()), pipegrid::testing::IsOk());
     ASSERT_THAT(table->Clear(third), pipegrid::testing::IsOk());
   }
 
   StartAgent();
 
-  std::optional<int> status = group.TryReap();
+  std::optional<int> status = group->TryReap();
   ASSERT_TRUE(status.has_value()) << "leader still running";
   EXPECT_EQ(WTERMSIG(*status), SIGKILL);
-  EXPECT_TRUE(ProcessExits(static_cast<pid_t>(std::stol(*child))));
+  EXPECT_TRUE(ProcessExits(child));
   EXPECT_TRUE(RecordsIn(options_.state_dir).empty());
 }
 
