@@ -22,9 +22,9 @@ namespace {
 void SendJob(store::Store& store, const Responder& r, const Status& status,
              const std::string& job_id, http::status ok_status) {
   if (!status.ok()) return r.Send(ErrorResponse(status));
-  Result<nlohmann::json> job = LoadJobJson(store, job_id);
+  Result<std::string> job = LoadJobText(store, job_id);
   if (!job.ok()) return r.Send(ErrorResponse(job.status()));
-  Response res = JsonResponse(ok_status, *job);
+  Response res = TextResponse(ok_status, std::move(job).value(), "application/json");
   res.set(http::field::location, std::string(kApiPrefix) + "/jobs/" + job_id);
   r.Send(std::move(res));
 }

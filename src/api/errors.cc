@@ -40,6 +40,11 @@ Response ErrorResponse(http::status http_status, const Status& status) {
   return JsonResponse(http_status, ErrorJson(status));
 }
 
+Response JsonTextOrError(const Result<std::string>& text, http::status ok_status) {
+  if (!text.ok()) return ErrorResponse(text.status());
+  return TextResponse(ok_status, *text, "application/json");
+}
+
 Response JsonOrError(const Result<nlohmann::json>& result, http::status ok_status) {
   if (!result.ok()) return ErrorResponse(result.status());
   return JsonResponse(ok_status, *result);

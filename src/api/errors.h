@@ -33,6 +33,11 @@ Response ErrorResponse(const Status& status, Exhaustion exhaustion = Exhaustion:
 // 415 and 431 have no Status code of their own.
 Response ErrorResponse(http::status http_status, const Status& status);
 
+// JSON text already written (JobJsonText) with `ok_status`, or the error
+// response.
+Response JsonTextOrError(const Result<std::string>& text,
+                         http::status ok_status = http::status::ok);
+
 // The value as JSON with `ok_status`, or the error response.
 Response JsonOrError(const Result<nlohmann::json>& result,
                      http::status ok_status = http::status::ok);

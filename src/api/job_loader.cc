@@ -5,22 +5,22 @@
 namespace pipegrid::api {
 namespace {
 
-Result<nlohmann::json> JobWithTasks(store::Store& store, const store::JobRecord& job) {
+Result<std::string> JobWithTasks(store::Store& store, const store::JobRecord& job) {
   PG_ASSIGN_OR_RETURN(std::vector<store::TaskRecord> tasks, store.ListTasks(job.id));
   PG_ASSIGN_OR_RETURN(std::vector<store::AttemptRecord> attempts, store.ListAttempts(job.id));
-  return JobJson(job, tasks, attempts);
+  return JobJsonText(job, tasks, attempts);
 }
 
 }  // namespace
 
-Result<nlohmann::json> LoadJobJson(store::Store& store, const std::string& job_id) {
+Result<std::string> LoadJobText(store::Store& store, const std::string& job_id) {
   PG_ASSIGN_OR_RETURN(std::optional<store::JobRecord> job, store.GetJob(job_id));
   if (!job) return NotFound("job " + job_id + " not found");
   return JobWithTasks(store, *job);
 }
 
-Result<nlohmann::json> LoadJobJsonByExternalId(store::Store& store, const std::string& namespace_,
-                                               const std::string& external_id) {
+Result<std::string> LoadJobTextByExternalId(store::Store& store, const std::string& namespace_,
+                                            const std::string& external_id) {
   PG_ASSIGN_OR_RETURN(std::optional<store::JobRecord> job,
                       store.GetJobByExternalId(namespace_, external_id));
   if (!job) {

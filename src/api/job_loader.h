@@ -15,12 +15,13 @@
 
 namespace pipegrid::api {
 
-// The Job with tasks and counters; NotFound when there is no such job.
-Result<nlohmann::json> LoadJobJson(store::Store& store, const std::string& job_id);
+// The Job with tasks and counters, as JSON text (JobJsonText); NotFound when
+// there is no such job.
+Result<std::string> LoadJobText(store::Store& store, const std::string& job_id);
 
 // The same for a job named by namespace and externalId.
-Result<nlohmann::json> LoadJobJsonByExternalId(store::Store& store, const std::string& namespace_,
-                                               const std::string& external_id);
+Result<std::string> LoadJobTextByExternalId(store::Store& store, const std::string& namespace_,
+                                            const std::string& external_id);
 
 // The Job as lists show it: counters, no tasks.
 Result<nlohmann::json> JobSummaryJsonFromStore(store::Store& store, const store::JobRecord& job);

@@ -38,15 +38,15 @@ void AddJobReadRoutes(Router& router, store::Store& store) {
   });
 
   router.Add(http::verb::get, prefix + "/jobs/{id}", [&store](const Request& request, Responder r) {
-    r.Send(JsonOrError(LoadJobJson(store, request.Param("id"))));
+    r.Send(JsonTextOrError(LoadJobText(store, request.Param("id"))));
   });
 
   router.Add(http::verb::get, prefix + "/jobs/by-external-id/{externalId}",
              [&store](const Request& request, Responder r) {
                std::string namespace_ = request.Query("namespace").value_or("default");
                if (namespace_.empty()) namespace_ = "default";
-               r.Send(JsonOrError(
-                   LoadJobJsonByExternalId(store, namespace_, request.Param("externalId"))));
+               r.Send(JsonTextOrError(
+                   LoadJobTextByExternalId(store, namespace_, request.Param("externalId"))));
              });
 }
 

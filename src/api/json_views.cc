@@ -1,7 +1,11 @@
 #include "api/json_views.h"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
 
+#include "api/http_message.h"
+#include "api/json_writer.h"
 #include "common/states.h"
 #include "common/time_format.h"
 
@@ -50,44 +54,6 @@ json TaskCountersJson(const std::map<std::string, int64_t>& counts) {
   return counters;
 }
 
-json AttemptJson(const store::AttemptRecord& a) {
-  return {{"id", a.id},
-          {"number", a.number},
-          {"worker", OrNull(a.worker)},
-          {"outcome", OutcomeOrNull(a.outcome)},
-          {"exitCode", ValueOrNull(a.exit_code)},
-          {"signal", ValueOrNull(a.signal)},
-          {"startedAt", TimeOrNull(a.started_at)},
-          {"finishedAt", TimeOrNull(a.finished_at)}};
-}
-
-json TaskJson(const store::TaskRecord& t, const std::vector<store::AttemptRecord>& attempts) {
-  std::vector<const store::AttemptRecord*> mine;
-  for (const store::AttemptRecord& a : attempts) {
-    if (a.task_id == t.id) mine.push_back(&a);
-  }
-  std::sort(mine.begin(), mine.end(),
-            [](const auto* x, const auto* y) { return x->number < y->number; });
-  json attempt_list = json::array();
-  for (const store::AttemptRecord* a : mine) attempt_list.push_back(AttemptJson(*a));
-  json outputs = json::array();
-  for (const protocol::OutputFile& f : t.outputs) outputs.push_back(OutputFileJson(f));
-  // An instance is known by its parent; its item may be "" (an empty line
-  // cannot be one, but a literal `items` entry can), so it is not OrNull'd.
-  const bool instance = !t.parent.empty();
-  return {{"id", t.id},
-          {"name", t.name},
-          {"state", std::string(Name(t.state))},
-          {"reason", OrNull(t.reason)},
-          {"dependsOn", t.depends_on},
-          {"worker", OrNull(t.worker)},
-          {"attempts", std::move(attempt_list)},
-          {"parent", OrNull(t.parent)},
-          {"item", instance ? json(t.item) : json(nullptr)},
-          {"itemIndex", instance && t.item_index >= 0 ? json(t.item_index) : json(nullptr)},
-          {"outputs", std::move(outputs)}};
-}
-
 json OutputFileJson(const protocol::OutputFile& f) {
   return {{"path", f.path}, {"size", f.size}, {"sha256", f.sha256}};
 }
@@ -119,20 +85,137 @@ json JobSummaryJson(const store::JobRecord& j, const std::map<std::string, int64
   return JobSummaryWith(j, TaskCountersJson(task_counts));
 }
 
-json JobJson(const store::JobRecord& job, const std::vector<store::TaskRecord>& tasks,
-             const std::vector<store::AttemptRecord>& attempts) {
-  json out = JobSummaryJson(job, tasks);
+namespace {
+
+void WriteTime(JsonWriter& w, const std::optional<WallTime>& t) {
+  if (t) {
+    w.String(FormatTime(*t));
+  } else {
+    w.Null();
+  }
+}
+
+void WriteOptionalInt(JsonWriter& w, const std::optional<int>& v) {
+  if (v) {
+    w.Int(*v);
+  } else {
+    w.Null();
+  }
+}
+
+// Keys in byte order throughout, as an nlohmann object prints them.
+void WriteAttempt(JsonWriter& w, const store::AttemptRecord& a) {
+  w.BeginObject();
+  w.Key("exitCode");
+  WriteOptionalInt(w, a.exit_code);
+  w.Key("finishedAt");
+  WriteTime(w, a.finished_at);
+  w.Key("id").String(a.id);
+  w.Key("number").Int(a.number);
+  w.Key("outcome");
+  if (a.outcome == Outcome::kNone) {
+    w.Null();
+  } else {
+    w.String(Name(a.outcome));
+  }
+  w.Key("signal");
+  WriteOptionalInt(w, a.signal);
+  w.Key("startedAt");
+  WriteTime(w, a.started_at);
+  w.Key("worker").StringOrNull(a.worker);
+  w.EndObject();
+}
+
+void WriteTask(JsonWriter& w, const store::TaskRecord& t,
+               const std::vector<const store::AttemptRecord*>& attempts) {
+  w.BeginObject();
+  w.Key("attempts").BeginArray();
+  for (const store::AttemptRecord* a : attempts) WriteAttempt(w, *a);
+  w.EndArray();
+  w.Key("dependsOn").BeginArray();
+  for (const std::string& d : t.depends_on) w.String(d);
+  w.EndArray();
+  w.Key("id").String(t.id);
+  // An instance is known by its parent; its item may be "" (an empty line
+  // cannot be one, but a literal `items` entry can), so it is not
+  // StringOrNull'd.
+  const bool instance = !t.parent.empty();
+  w.Key("item");
+  if (instance) {
+    w.String(t.item);
+  } else {
+    w.Null();
+  }
+  w.Key("itemIndex");
+  if (instance && t.item_index >= 0) {
+    w.Int(t.item_index);
+  } else {
+    w.Null();
+  }
+  w.Key("name").String(t.name);
+  w.Key("outputs").BeginArray();
+  for (const protocol::OutputFile& f : t.outputs) {
+    w.BeginObject().Key("path").String(f.path).Key("sha256").String(f.sha256);
+    w.Key("size").Int(f.size).EndObject();
+  }
+  w.EndArray();
+  w.Key("parent").StringOrNull(t.parent);
+  w.Key("reason").StringOrNull(t.reason);
+  w.Key("state").String(Name(t.state));
+  w.Key("worker").StringOrNull(t.worker);
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string JobJsonText(const store::JobRecord& job, const std::vector<store::TaskRecord>& tasks,
+                        const std::vector<store::AttemptRecord>& attempts) {
+  // Each task's attempts, by number: one pass over them, not one per task.
+  std::unordered_map<std::string_view, std::vector<const store::AttemptRecord*>> by_task;
+  for (const store::AttemptRecord& a : attempts) by_task[a.task_id].push_back(&a);
+  for (auto& [_, mine] : by_task) {
+    std::sort(mine.begin(), mine.end(),
+              [](const auto* x, const auto* y) { return x->number < y->number; });
+  }
   std::vector<const store::TaskRecord*> ordered;
+  ordered.reserve(tasks.size());
   for (const store::TaskRecord& t : tasks) ordered.push_back(&t);
   // Fan-out instances share their task's index: they follow it (item_index
   // -1) in item order, whatever order the store returned them in.
   std::stable_sort(ordered.begin(), ordered.end(), [](const auto* x, const auto* y) {
     return std::pair(x->index, x->item_index) < std::pair(y->index, y->item_index);
   });
-  json task_list = json::array();
-  for (const store::TaskRecord* t : ordered) task_list.push_back(TaskJson(*t, attempts));
-  out["tasks"] = std::move(task_list);
-  return out;
+
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("counters").Raw(DumpJson(TaskCountersJson(tasks)));
+  w.Key("createdAt").String(FormatTime(job.created_at));
+  w.Key("externalId").StringOrNull(job.external_id);
+  w.Key("finishedAt");
+  WriteTime(w, job.finished_at);
+  w.Key("id").String(job.id);
+  w.Key("labels").Raw(DumpJson(Labels(job.labels)));
+  w.Key("name").String(job.name);
+  w.Key("namespace").String(job.namespace_);
+  w.Key("priority").Int(job.priority);
+  w.Key("reason").StringOrNull(job.reason);
+  w.Key("startedAt");
+  WriteTime(w, job.started_at);
+  w.Key("state").String(Name(job.state));
+  w.Key("tasks").BeginArray();
+  static const std::vector<const store::AttemptRecord*> kNone;
+  for (const store::TaskRecord* t : ordered) {
+    auto it = by_task.find(t->id);
+    WriteTask(w, *t, it == by_task.end() ? kNone : it->second);
+  }
+  w.EndArray();
+  w.EndObject();
+  return w.Take();
+}
+
+json JobJson(const store::JobRecord& job, const std::vector<store::TaskRecord>& tasks,
+             const std::vector<store::AttemptRecord>& attempts) {
+  return json::parse(JobJsonText(job, tasks, attempts));
 }
 
 json WorkerJson(const master::WorkerInfo& w) {

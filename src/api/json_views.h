@@ -27,17 +27,8 @@ namespace pipegrid::api {
 nlohmann::json TaskCountersJson(const std::vector<store::TaskRecord>& tasks);
 nlohmann::json TaskCountersJson(const std::map<std::string, int64_t>& counts);
 
-nlohmann::json AttemptJson(const store::AttemptRecord& attempt);
-
 // {path, size, sha256}: one file a task kept (outputs.files).
 nlohmann::json OutputFileJson(const protocol::OutputFile& file);
-
-// `attempts` may hold other tasks' attempts too: only this task's are kept,
-// ordered by number. A fan-out instance ("ocr[2]") carries its task as
-// `parent`, its `item` and `itemIndex`; other tasks have them null.
-// `outputs` is the kept files' manifest, [] until the task succeeded.
-nlohmann::json TaskJson(const store::TaskRecord& task,
-                        const std::vector<store::AttemptRecord>& attempts);
 
 // A Job as lists show it: counters, no "tasks".
 nlohmann::json JobSummaryJson(const store::JobRecord& job,
@@ -47,7 +38,17 @@ nlohmann::json JobSummaryJson(const store::JobRecord& job,
                               const std::map<std::string, int64_t>& task_counts);
 
 // A Job with its tasks (spec order, a fan-out task's instances after it by
-// item index) and each task's attempts.
+// item index). Each task carries its attempts (`attempts` may hold every
+// task's: each gets its own, by number), its dependsOn, and its kept files'
+// manifest (`outputs`, [] until it succeeded). A fan-out instance ("ocr[2]")
+// carries its task as `parent`, its `item` and `itemIndex`; other tasks have
+// them null.
+//
+// As JSON text, written directly (api/json_writer.h): a 10,000-task job is
+// answered in a few milliseconds. JobJson parses that text, for callers
+// that want a tree.
+std::string JobJsonText(const store::JobRecord& job, const std::vector<store::TaskRecord>& tasks,
+                        const std::vector<store::AttemptRecord>& attempts);
 nlohmann::json JobJson(const store::JobRecord& job, const std::vector<store::TaskRecord>& tasks,
                        const std::vector<store::AttemptRecord>& attempts);
 

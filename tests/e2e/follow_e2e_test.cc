@@ -123,7 +123,12 @@ TEST(FollowE2E, LogsFollowStreamsWhileTheTaskRunsOverHttpAndTheCli) {
   ASSERT_TRUE(http.ReadUntilContains("first\n")) << http.error().message();
   // `logs -f` prints output as it comes, before the task ends.
   ASSERT_TRUE(cli.ReadUntil("first\n")) << cli.out();
-  EXPECT_EQ(TaskOf(server.GetJob(id), "main")["state"], "RUNNING");
+  // RUNNING is committed lazily (it changes nothing a client waits on), so
+  // it may trail the first output by a few milliseconds; the task cannot
+  // end before the gate opens, so it must be RUNNING by then.
+  nlohmann::json running = server.WaitFor(
+      id, [](const nlohmann::json& job) { return TaskOf(job, "main")["state"] == "RUNNING"; });
+  EXPECT_EQ(TaskOf(running, "main")["state"], "RUNNING");
   gate.Open();
   ASSERT_TRUE(http.ReadToEnd()) << http.error().message();
   EXPECT_EQ(http.body(), "first\nsecond\n");

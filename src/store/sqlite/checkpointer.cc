@@ -65,9 +65,11 @@ void Checkpointer::ThreadMain() {
     // nothing ("not in WAL mode"): read first.
     own_->QueryInt("PRAGMA user_version").status().IgnoreError();
     int rc = sqlite3_wal_checkpoint_v2(own_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
-    // BUSY: another checkpoint (a second process) is under way; the next
-    // commit's hook asks again.
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+    // BUSY (log is then -1 too): another checkpoint is under way, or a
+    // writer held the WAL index; the next commit's hook asks again.
+    if (rc == SQLITE_BUSY) {
+      spdlog::debug("sqlite checkpoint busy, left for the next commit");
+    } else if (rc != SQLITE_OK) {
       spdlog::warn("sqlite checkpoint failed: {}", sqlite3_errmsg(own_->raw()));
     } else if (log < 0) {
       spdlog::warn("sqlite checkpoint: the database is not in WAL mode");

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "api/http_message.h"
 #include "common/time_format.h"
 
 namespace pipegrid::api {
@@ -178,14 +179,72 @@ TEST(JsonViewsTest, InstancesCarryParentItemAndOutputs) {
 }
 
 TEST(JsonViewsTest, UnfinishedAttemptHasNullOutcomeAndTimes) {
+  store::TaskRecord t = MakeTask("t1", "a", 0, TaskState::kAssigned);
   store::AttemptRecord a;
   a.id = "a1";
+  a.task_id = "t1";
   a.number = 1;
-  json j = AttemptJson(a);
+  json j = JobJson(MakeJob(), {t}, {a})["tasks"][0]["attempts"][0];
+  EXPECT_EQ(j["id"], "a1");
   EXPECT_TRUE(j["outcome"].is_null());
   EXPECT_TRUE(j["worker"].is_null());
+  EXPECT_TRUE(j["exitCode"].is_null());
   EXPECT_TRUE(j["startedAt"].is_null());
   EXPECT_TRUE(j["finishedAt"].is_null());
+}
+
+// The job is written as text, not built as a tree: it must print exactly
+// what dumping the equivalent tree prints (sorted keys, the same escapes).
+TEST(JsonViewsTest, JobTextIsWhatDumpingItsTreePrints) {
+  store::JobRecord job = MakeJob();
+  job.reason = "line\nbreak \"quoted\" tab\t ctl\x01 caf\xc3\xa9 bad\xff";
+  job.external_id = "ext-1";
+  job.finished_at = At("2026-11-23T14:07:00.000Z");
+  store::TaskRecord t = MakeTask("t1", "\xe6\x97\xa5\xe6\x9c\xac", 0, TaskState::kFailed);
+  t.depends_on = {"x", "y\\z"};
+  t.outputs = {{"a b/\"c\".txt", 7, "ff"}};
+  t.parent = "p";
+  t.item = "";
+  t.item_index = 3;
+  store::AttemptRecord a;
+  a.id = "a1";
+  a.task_id = "t1";
+  a.outcome = Outcome::kExit;
+  a.exit_code = -1;
+  a.signal = 15;
+  std::string text = JobJsonText(job, {t}, {a});
+  json tree = json::parse(text);
+  EXPECT_EQ(DumpJson(tree), text);
+  // Invalid UTF-8 is replaced (U+FFFD), as DumpJson does, never thrown on.
+  EXPECT_NE(tree["reason"].get<std::string>().find("bad\xef\xbf\xbd"), std::string::npos);
+  EXPECT_EQ(tree["tasks"][0]["dependsOn"], json::array({"x", "y\\z"}));
+  EXPECT_EQ(tree["tasks"][0]["attempts"][0]["exitCode"], -1);
+}
+
+// Attempts are matched to their tasks in one pass; a finished job of many
+// tasks used to compare every task with every attempt.
+TEST(JsonViewsTest, EachTaskGetsOnlyItsOwnAttempts) {
+  std::vector<store::TaskRecord> tasks;
+  std::vector<store::AttemptRecord> attempts;
+  for (int i = 0; i < 3; ++i) {
+    tasks.push_back(MakeTask("t" + std::to_string(i), "n" + std::to_string(i), i,
+                             TaskState::kSucceeded));
+    for (int n = 1; n <= i + 1; ++n) {
+      store::AttemptRecord a;
+      a.id = "a" + std::to_string(i) + "-" + std::to_string(n);
+      a.task_id = tasks.back().id;
+      a.number = n;
+      attempts.insert(attempts.begin(), a);  // newest first: the view sorts
+    }
+  }
+  json j = JobJson(MakeJob(), tasks, attempts);
+  for (int i = 0; i < 3; ++i) {
+    const json& list = j["tasks"][i]["attempts"];
+    ASSERT_EQ(list.size(), static_cast<size_t>(i + 1));
+    for (int n = 1; n <= i + 1; ++n) {
+      EXPECT_EQ(list[n - 1]["id"], "a" + std::to_string(i) + "-" + std::to_string(n));
+    }
+  }
 }
 
 TEST(JsonViewsTest, Worker) {
