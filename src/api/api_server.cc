@@ -29,23 +29,17 @@ namespace beast = boost::beast;
 // request to its handler's answer (a stream: to its start). The HTTP server
 // counts requests itself; how long handlers take is only seen here.
 Router TimeRoutes(Router routes, std::shared_ptr<RequestLatency> latency, const Clock& clock) {
-  auto inner = std::make_shared<const Router>(std::move(routes));
-  Router timed;
-  for (const auto& [method, pattern] : inner->Routes()) {
-    // A pattern's own text matches that pattern and no more literal one.
-    Router::Match m = inner->Find(method, pattern);
-    PG_CHECK(m.outcome == Router::Outcome::kFound && m.pattern == pattern);
-    const Handler* handler = m.handler;
-    timed.Add(method, pattern,
-              [inner, handler, latency, &clock, pattern](const Request& request, Responder r) {
-                MonoTime start = clock.Monotonic();
-                (*handler)(request, r.Observed([latency, &clock, pattern, start] {
-                  std::chrono::duration<double> took = clock.Monotonic() - start;
-                  latency->Observe(pattern, took.count());
-                }));
-              });
-  }
-  return timed;
+  return WrapRoutes(std::move(routes), [latency, &clock](http::verb, const std::string& pattern,
+                                                         Handler handler) -> Handler {
+    return [handler = std::move(handler), latency, &clock, pattern](const Request& request,
+                                                                   Responder r) {
+      MonoTime start = clock.Monotonic();
+      handler(request, r.Observed([latency, &clock, pattern, start] {
+        std::chrono::duration<double> took = clock.Monotonic() - start;
+        latency->Observe(pattern, took.count());
+      }));
+    };
+  });
 }
 
 // Where --influx-url points: only plain HTTP.
@@ -250,6 +244,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(ApiOptions options,
   AddOutputRoutes(router, store, options.outputs_dir);
   AddEventRoutes(router, store, live);
   AddDeadLetterReadRoutes(router, store);
+  AddTokenRoutes(router, store, clock);
   AddOpenApiRoute(router);
   AddUiRoutes(router);
   AddHealthRoutes(router, metrics);
@@ -257,6 +252,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(ApiOptions options,
     server->routes_.emplace_back(std::string(http::to_string(method)), pattern);
   }
 
+  server->verifier_ = std::make_unique<auth::TokenVerifier>(store, clock);
   HttpServerOptions http_options;
   http_options.listen = std::move(options.listen);
   http_options.max_body_bytes = options.max_body_bytes;
@@ -264,7 +260,10 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(ApiOptions options,
   http_options.threads = options.threads;
   PG_ASSIGN_OR_RETURN(
       server->http_,
-      HttpServer::Start(std::move(http_options), TimeRoutes(std::move(router), latency, clock),
+      HttpServer::Start(std::move(http_options),
+                        TimeRoutes(GuardRoutes(std::move(router), options.auth,
+                                               server->verifier_.get()),
+                                   latency, clock),
                         clock, std::move(stats)));
   if (influx) {
     server->influx_ = std::make_unique<InfluxPusher>(std::move(*influx), options.influx_token,

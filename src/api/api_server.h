@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/auth_guard.h"
 #include "api/router.h"
 #include "common/clock.h"
 #include "common/status.h"
@@ -44,6 +45,8 @@ struct ApiOptions {
   std::string influx_url;
   std::string influx_token;  // v2: sent as "Authorization: Token ..."
   Millis influx_interval{10'000};
+  // DESIGN §6: kRequired checks every route's bearer token (auth_guard.h).
+  AuthMode auth = AuthMode::kOpen;
 };
 
 // Optional collaborators. Without `changes`, follow=true answers what exists
@@ -76,6 +79,8 @@ class ApiServer {
 
  private:
   ApiServer() = default;
+  // Outlives the HTTP server, whose guarded handlers use it.
+  std::unique_ptr<auth::TokenVerifier> verifier_;
   // Declared first: streams hold watches until the HTTP server is gone.
   std::unique_ptr<logs::LogWatcher> watcher_;
   std::unique_ptr<HttpServer> http_;

@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/access.h"
 #include "api/errors.h"
 #include "api/job_loader.h"
 #include "api/json_views.h"
@@ -50,6 +51,9 @@ void Submit(master::Scheduler& scheduler, store::Store& store, const Request& re
     }
     spec->namespace_ = *ns;
   }
+  if (!MaySee(request, spec->namespace_)) {
+    return r.Send(ErrorResponse(NotFound("namespace " + spec->namespace_ + " not found")));
+  }
   scheduler.Submit(std::move(spec).value(), [&store, r](Result<master::SubmitResult> result) {
     r.Post([&store, r, result = std::move(result)] {
       if (!result.ok()) return r.Send(ErrorResponse(result.status()));
@@ -65,6 +69,17 @@ void Submit(master::Scheduler& scheduler, store::Store& store, const Request& re
 bool IsPlainName(const std::string& name) {
   return !name.empty() && name != "." && name != ".." &&
          name.find_first_of("/\\") == std::string::npos && name.find('\0') == std::string::npos;
+}
+
+// A dead letter outside the token's namespaces is answered as missing.
+Status CheckDeadLetterVisible(store::Store& store, const Request& request,
+                              const std::string& task_id) {
+  if (VisibleNamespaces(request).empty()) return Status::Ok();
+  PG_ASSIGN_OR_RETURN(std::optional<store::DeadLetterRecord> letter, store.GetDeadLetter(task_id));
+  if (letter && !MaySee(request, letter->namespace_)) {
+    return NotFound("dead letter " + task_id + " not found");
+  }
+  return Status::Ok();
 }
 
 void RemoveJobFiles(const std::string& dir, const std::string& job_id) {
@@ -86,8 +101,11 @@ void AddCommandRoutes(Router& router, master::Scheduler& scheduler, store::Store
              });
 
   router.Add(http::verb::delete_, prefix + "/jobs/{id}",
-             [&scheduler, log_dir, outputs_dir](const Request& request, Responder r) {
+             [&scheduler, &store, log_dir, outputs_dir](const Request& request, Responder r) {
                std::string id = request.Param("id");
+               if (Status s = CheckJobVisible(store, request, id); !s.ok()) {
+                 return r.Send(ErrorResponse(s));
+               }
                scheduler.Delete(id, [r, log_dir, outputs_dir, id](Status status) {
                  r.Post([r, log_dir, outputs_dir, id, status] {
                    if (!status.ok()) return r.Send(ErrorResponse(status));
@@ -105,6 +123,9 @@ void AddCommandRoutes(Router& router, master::Scheduler& scheduler, store::Store
     router.Add(http::verb::post, prefix + "/jobs/{id}/" + action,
                [&scheduler, &store, kill](const Request& request, Responder r) {
                  std::string id = request.Param("id");
+                 if (Status s = CheckJobVisible(store, request, id); !s.ok()) {
+                   return r.Send(ErrorResponse(s));
+                 }
                  scheduler.Cancel(id, kill, [&store, r, id](Status status) {
                    r.Post([&store, r, id, status] {
                      SendJob(store, r, status, id, http::status::accepted);
@@ -116,6 +137,9 @@ void AddCommandRoutes(Router& router, master::Scheduler& scheduler, store::Store
   router.Add(http::verb::post, prefix + "/jobs/{id}/retry",
              [&scheduler, &store](const Request& request, Responder r) {
                std::string id = request.Param("id");
+               if (Status s = CheckJobVisible(store, request, id); !s.ok()) {
+                 return r.Send(ErrorResponse(s));
+               }
                scheduler.Retry(id, [&store, r, id](Status status) {
                  r.Post([&store, r, id, status] {
                    SendJob(store, r, status, id, http::status::accepted);
@@ -124,8 +148,11 @@ void AddCommandRoutes(Router& router, master::Scheduler& scheduler, store::Store
              });
 
   router.Add(http::verb::post, prefix + "/deadletters/{taskId}/requeue",
-             [&scheduler](const Request& request, Responder r) {
+             [&scheduler, &store](const Request& request, Responder r) {
                std::string task_id = request.Param("taskId");
+               if (Status s = CheckDeadLetterVisible(store, request, task_id); !s.ok()) {
+                 return r.Send(ErrorResponse(s));
+               }
                scheduler.RequeueDeadLetter(task_id, [r, task_id](Status status) {
                  // Send() only hands the answer over; no I/O on this thread.
                  if (!status.ok()) return r.Send(ErrorResponse(status));

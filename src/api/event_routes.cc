@@ -13,6 +13,7 @@
 #include <charconv>
 #include <string>
 
+#include "api/access.h"
 #include "api/api_server.h"
 #include "api/errors.h"
 #include "api/json_views.h"
@@ -29,8 +30,7 @@ Result<nlohmann::json> ListEvents(store::Store& store, const Request& request,
   PG_ASSIGN_OR_RETURN(store::EventFilter filter, ParseEventFilter(request));
   if (!job_id.empty()) {
     // An unknown job is a 404, not an empty history.
-    PG_ASSIGN_OR_RETURN(std::optional<store::JobRecord> job, store.GetJob(job_id));
-    if (!job) return NotFound("job " + job_id + " not found");
+    PG_RETURN_IF_ERROR(FindVisibleJob(store, request, job_id).status());
     filter.job_id = job_id;
   }
   int limit = filter.limit;
@@ -71,9 +71,8 @@ Status FollowEvents(store::Store& store, const FollowSources& live, const Reques
   options.since = resume.value_or(0);
   options.from_latest = job_id.empty() && !resume;
   if (!job_id.empty()) {
-    PG_ASSIGN_OR_RETURN(std::optional<store::JobRecord> job, store.GetJob(job_id));
-    if (!job) return NotFound("job " + job_id + " not found");
-    if (resume && IsFinished(job->state)) {
+    PG_ASSIGN_OR_RETURN(store::JobRecord job, FindVisibleJob(store, request, job_id));
+    if (resume && IsFinished(job.state)) {
       PG_ASSIGN_OR_RETURN(std::vector<store::EventRecord> newer,
                           store.ListEvents(store::EventFilter{job_id, *resume, 1}));
       if (newer.empty()) {

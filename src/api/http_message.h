@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "auth/principal.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "logs/stream.h"
@@ -63,11 +64,22 @@ class Request {
   // InvalidArgument (field = the name) for anything else.
   Result<bool> QueryFlag(std::string_view name) const;
 
+  // Who the request acts for, once its token is verified (api/auth_guard.h);
+  // null when the server runs with --auth open, where everything is allowed.
+  const auth::Principal* principal() const { return principal_.get(); }
+  // This request, acting for `principal`.
+  Request WithPrincipal(std::shared_ptr<const auth::Principal> principal) const {
+    Request out = *this;
+    out.principal_ = std::move(principal);
+    return out;
+  }
+
  private:
   const BeastRequest& raw_;
   std::string path_;
   PathParams params_;
   QueryParams query_;
+  std::shared_ptr<const auth::Principal> principal_;
 };
 
 // How a streamed answer behaves on the wire.

@@ -13,17 +13,21 @@ Result<std::string> JobWithTasks(store::Store& store, const store::JobRecord& jo
 
 }  // namespace
 
-Result<std::string> LoadJobText(store::Store& store, const std::string& job_id) {
+Result<std::string> LoadJobText(store::Store& store, const std::string& job_id,
+                                const auth::Principal* principal) {
   PG_ASSIGN_OR_RETURN(std::optional<store::JobRecord> job, store.GetJob(job_id));
-  if (!job) return NotFound("job " + job_id + " not found");
+  if (!job || (principal && !principal->Holds(job->namespace_))) {
+    return NotFound("job " + job_id + " not found");
+  }
   return JobWithTasks(store, *job);
 }
 
 Result<std::string> LoadJobTextByExternalId(store::Store& store, const std::string& namespace_,
-                                            const std::string& external_id) {
+                                            const std::string& external_id,
+                                            const auth::Principal* principal) {
   PG_ASSIGN_OR_RETURN(std::optional<store::JobRecord> job,
                       store.GetJobByExternalId(namespace_, external_id));
-  if (!job) {
+  if (!job || (principal && !principal->Holds(job->namespace_))) {
     return NotFound("no job with externalId " + external_id + " in namespace " + namespace_);
   }
   return JobWithTasks(store, *job);

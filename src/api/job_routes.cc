@@ -38,7 +38,7 @@ void AddJobReadRoutes(Router& router, store::Store& store) {
   });
 
   router.Add(http::verb::get, prefix + "/jobs/{id}", [&store](const Request& request, Responder r) {
-    r.Send(JsonTextOrError(LoadJobText(store, request.Param("id"))));
+    r.Send(JsonTextOrError(LoadJobText(store, request.Param("id"), request.principal())));
   });
 
   router.Add(http::verb::get, prefix + "/jobs/by-external-id/{externalId}",
@@ -46,7 +46,8 @@ void AddJobReadRoutes(Router& router, store::Store& store) {
                std::string namespace_ = request.Query("namespace").value_or("default");
                if (namespace_.empty()) namespace_ = "default";
                r.Send(JsonTextOrError(
-                   LoadJobTextByExternalId(store, namespace_, request.Param("externalId"))));
+                   LoadJobTextByExternalId(store, namespace_, request.Param("externalId"),
+                                           request.principal())));
              });
 }
 

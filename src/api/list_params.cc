@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "api/access.h"
 #include "common/states.h"
 
 namespace pipegrid::api {
@@ -43,6 +44,20 @@ Result<int> ParseLimit(const Request& request) {
   return *limit;
 }
 
+namespace {
+
+// ?namespace=, which a token must hold: one it doesn't is answered as if it
+// had no jobs at all would be a lie, and naming it would leak it: 404.
+Result<std::string> VisibleNamespaceParam(const Request& request) {
+  std::string namespace_ = request.Query("namespace").value_or("");
+  if (!namespace_.empty() && !MaySee(request, namespace_)) {
+    return NotFound("namespace " + namespace_ + " not found");
+  }
+  return namespace_;
+}
+
+}  // namespace
+
 Result<store::JobFilter> ParseJobFilter(const Request& request) {
   store::JobFilter filter;
   PG_ASSIGN_OR_RETURN(filter.limit, ParseLimit(request));
@@ -65,7 +80,8 @@ Result<store::JobFilter> ParseJobFilter(const Request& request) {
     }
     filter.labels[value.substr(0, eq)] = value.substr(eq + 1);
   }
-  filter.namespace_ = request.Query("namespace").value_or("");
+  PG_ASSIGN_OR_RETURN(filter.namespace_, VisibleNamespaceParam(request));
+  filter.namespaces_in = VisibleNamespaces(request);
   filter.after = request.Query("after").value_or("");
   return filter;
 }
@@ -73,7 +89,8 @@ Result<store::JobFilter> ParseJobFilter(const Request& request) {
 Result<store::DeadLetterFilter> ParseDeadLetterFilter(const Request& request) {
   store::DeadLetterFilter filter;
   PG_ASSIGN_OR_RETURN(filter.limit, ParseLimit(request));
-  filter.namespace_ = request.Query("namespace").value_or("");
+  PG_ASSIGN_OR_RETURN(filter.namespace_, VisibleNamespaceParam(request));
+  filter.namespaces_in = VisibleNamespaces(request);
   filter.after = request.Query("after").value_or("");
   return filter;
 }

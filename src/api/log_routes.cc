@@ -16,6 +16,7 @@
 #include <cstring>
 #include <string>
 
+#include "api/access.h"
 #include "api/api_server.h"
 #include "api/errors.h"
 #include "api/routes.h"
@@ -58,9 +59,8 @@ struct TaskLog {
 Result<TaskLog> FindTaskLog(store::Store& store, const Request& request) {
   const std::string& job_id = request.Param("id");
   const std::string& task_name = request.Param("task");
-  PG_ASSIGN_OR_RETURN(std::optional<store::JobRecord> job, store.GetJob(job_id));
-  if (!job) return NotFound("job " + job_id + " not found");
-  PG_ASSIGN_OR_RETURN(std::vector<store::TaskRecord> tasks, store.ListTasks(job->id));
+  PG_ASSIGN_OR_RETURN(store::JobRecord job, FindVisibleJob(store, request, job_id));
+  PG_ASSIGN_OR_RETURN(std::vector<store::TaskRecord> tasks, store.ListTasks(job.id));
   TaskLog out;
   bool found = false;
   for (store::TaskRecord& t : tasks) {

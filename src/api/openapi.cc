@@ -122,6 +122,15 @@ json Schemas() {
                {"from", Nullable(String())},
                {"to", Nullable(String())},
                {"reason", Nullable(String())}})},
+      {"Token", Object({{"id", String()},
+                        {"role", EnumOf(kAllRoles)},
+                        {"namespaces", {{"type", "array"}, {"items", String()}}},
+                        {"name", Nullable(String())},
+                        {"createdAt", Time()},
+                        {"revokedAt", Nullable(Time())}})},
+      // Only in the answer to POST /tokens: the secret, shown once.
+      {"NewToken", {{"allOf", {Ref("Token"), Object({{"token", String()}})}}}},
+      {"TokenList", ListOf("Token")},
       {"JobList", ListOf("JobSummary")},
       {"WorkerList", ListOf("Worker")},
       {"DeadLetterList", ListOf("DeadLetter")},
@@ -207,6 +216,15 @@ json Paths() {
   list_params.push_back(Param("label", "query", "key=value; may repeat"));
   list_params.push_back(Param("namespace", "query", "Only this namespace"));
 
+  json token_create = Op("Make a token; its secret is in this answer only", json::array(),
+                         Responses({{"201", Reply("Created", "NewToken")}}, {"400"}));
+  json token_fields = Object({{"role", EnumOf(kAllRoles)},
+                              {"namespaces", {{"type", "array"}, {"items", String()}}},
+                              {"name", String()}});
+  token_fields["required"] = json::array({"role"});
+  token_create["requestBody"] = {
+      {"required", true}, {"content", {{"application/json", {{"schema", token_fields}}}}}};
+
   const std::string p = kApiPrefix;
   return {
       {p + "/jobs",
@@ -286,6 +304,14 @@ json Paths() {
        {{"post",
          Op("Requeue with a fresh retry budget", json::array({Param("taskId", "path", "Task id")}),
             Responses({{"202", {{"description", "Requeued"}}}}, {"404", "409"}))}}},
+      {p + "/tokens",
+       {{"get", Op("API tokens (never their secrets)", json::array(),
+                   Responses({{"200", Reply("Tokens", "TokenList")}}, {}))},
+        {"post", token_create}}},
+      {p + "/tokens/{id}",
+       {{"delete", Op("Revoke a token (effective within a second)",
+                      json::array({Param("id", "path", "Token id (tok_...)")}),
+                      Responses({{"204", {{"description", "Revoked"}}}}, {"404"}))}}},
       {p + "/openapi.json",
        {{"get", Op("This document", json::array(),
                    Responses({{"200", {{"description", "OpenAPI 3"}}}}, {}))}}},
@@ -310,13 +336,24 @@ json Paths() {
 }  // namespace
 
 json OpenApiDocument() {
+  json paths = Paths();
+  // Served without a token even with --auth required.
+  for (const char* open : {"/healthz", "/readyz", "/", "/assets/{file}"}) {
+    paths[open]["get"]["security"] = json::array();
+  }
   return {{"openapi", "3.0.3"},
           {"info",
            {{"title", "pipegrid"},
             {"version", "v1"},
             {"description", "DAG job execution: submit, observe and control jobs."}}},
-          {"paths", Paths()},
-          {"components", {{"schemas", Schemas()}}}};
+          {"paths", std::move(paths)},
+          // DESIGN §6: with --auth required, every route but /healthz,
+          // /readyz and the UI's files needs a bearer token; 401 without one,
+          // 403 for a role too low, 404 for a namespace the token doesn't hold.
+          {"security", json::array({{{"bearer", json::array()}}})},
+          {"components",
+           {{"schemas", Schemas()},
+            {"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}}}}};
 }
 
 void AddOpenApiRoute(Router& router) {

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <string>
 
+#include "api/access.h"
 #include "api/errors.h"
 #include "api/json_views.h"
 #include "api/routes.h"
@@ -32,9 +33,8 @@ constexpr size_t kPieceBytes = 256 << 10;
 Result<store::TaskRecord> FindTask(store::Store& store, const Request& request) {
   const std::string& job_id = request.Param("id");
   const std::string& task_name = request.Param("task");
-  PG_ASSIGN_OR_RETURN(std::optional<store::JobRecord> job, store.GetJob(job_id));
-  if (!job) return NotFound("job " + job_id + " not found");
-  PG_ASSIGN_OR_RETURN(std::vector<store::TaskRecord> tasks, store.ListTasks(job->id));
+  PG_ASSIGN_OR_RETURN(store::JobRecord job, FindVisibleJob(store, request, job_id));
+  PG_ASSIGN_OR_RETURN(std::vector<store::TaskRecord> tasks, store.ListTasks(job.id));
   for (store::TaskRecord& t : tasks) {
     if (t.name == task_name) return std::move(t);
   }

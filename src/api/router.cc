@@ -1,6 +1,7 @@
 #include "api/router.h"
 
 #include <algorithm>
+#include <memory>
 
 namespace pipegrid::api {
 namespace {
@@ -170,6 +171,23 @@ std::vector<std::pair<http::verb, std::string>> Router::Routes() const {
   std::vector<std::pair<http::verb, std::string>> out;
   for (const Route& route : routes_) out.emplace_back(route.method, route.pattern);
   return out;
+}
+
+Router WrapRoutes(Router routes, const RouteWrapper& wrap) {
+  auto inner = std::make_shared<const Router>(std::move(routes));
+  Router wrapped;
+  for (const auto& [method, pattern] : inner->Routes()) {
+    // A pattern's own text matches that pattern and no more literal one.
+    Router::Match m = inner->Find(method, pattern);
+    PG_CHECK(m.outcome == Router::Outcome::kFound && m.pattern == pattern);
+    const Handler* handler = m.handler;
+    // The wrapped handler keeps the inner router (which owns `handler`) alive.
+    Handler call = [inner, handler](const Request& request, Responder r) {
+      (*handler)(request, std::move(r));
+    };
+    wrapped.Add(method, pattern, wrap(method, pattern, std::move(call)));
+  }
+  return wrapped;
 }
 
 }  // namespace pipegrid::api

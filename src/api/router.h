@@ -80,4 +80,9 @@ class Router {
   std::vector<Route> routes_;
 };
 
+// The same routes with each handler replaced by `wrap(method, pattern,
+// handler)`: how timing and authentication are layered over every route.
+using RouteWrapper = std::function<Handler(http::verb, const std::string&, Handler)>;
+Router WrapRoutes(Router routes, const RouteWrapper& wrap);
+
 }  // namespace pipegrid::api

@@ -66,6 +66,9 @@ void AddOutputRoutes(Router& router, store::Store& store, std::string outputs_di
 void AddCommandRoutes(Router& router, master::Scheduler& scheduler, store::Store& store,
                       std::string log_dir, std::string outputs_dir);
 
+// POST /tokens, GET /tokens, DELETE /tokens/{id} (admin; auth/token_admin.h).
+void AddTokenRoutes(Router& router, store::Store& store, const Clock& clock);
+
 // GET /healthz, /readyz and /metrics: AddHealthRoutes in api/metrics.h.
 
 // GET /api/v1/openapi.json.

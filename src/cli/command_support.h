@@ -21,6 +21,7 @@ void AddJobCommands(CLI::App& app, int& exit_code, const EnvPtr& env);
 void AddFleetCommands(CLI::App& app, int& exit_code, const EnvPtr& env);
 void AddRunCommand(CLI::App& app, int& exit_code, const EnvPtr& env);
 void AddOutputsCommand(CLI::App& app, int& exit_code, const EnvPtr& env);
+void AddTokenCommand(CLI::App& app, int& exit_code, const EnvPtr& env);
 
 // "/api/v1/jobs/<id>" with the id percent-encoded.
 std::string JobPath(std::string_view job_id);

@@ -19,6 +19,7 @@ void AddClientCommands(CLI::App& app, int& exit_code, ClientEnv env) {
   AddFleetCommands(app, exit_code, shared_env);
   AddRunCommand(app, exit_code, shared_env);
   AddOutputsCommand(app, exit_code, shared_env);
+  AddTokenCommand(app, exit_code, shared_env);
 }
 
 std::string JobPath(std::string_view job_id) { return "/api/v1/jobs/" + UrlEncode(job_id); }

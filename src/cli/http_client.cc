@@ -146,6 +146,7 @@ class Connection {
     HttpResponse response;
     response.status = static_cast<int>(header.result_int());
     response.content_type = std::string(header[http::field::content_type]);
+    response.www_authenticate = std::string(header[http::field::www_authenticate]);
     return response;
   }
 

@@ -47,6 +47,7 @@ struct HttpResponse {
   int status = 0;
   std::string content_type;  // as sent, parameters included; empty when absent
   std::string body;
+  std::string www_authenticate;  // a 401's challenge ("Bearer realm=...")
 };
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;

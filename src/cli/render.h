@@ -47,6 +47,7 @@ std::string RenderJob(const Json& job);
 std::string RenderJobList(const Json& page);
 std::string RenderWorkerList(const Json& page);
 std::string RenderDeadLetterList(const Json& page);
+std::string RenderTokenList(const Json& page);
 
 // Shortest readable duration: "250ms", "12.5s", "3m04s", "1h02m".
 std::string FormatElapsed(int64_t millis);

@@ -64,6 +64,22 @@ std::string RenderWorkerList(const Json& page) {
   return RenderTable(rows);
 }
 
+std::string RenderTokenList(const Json& page) {
+  std::vector<std::vector<std::string>> rows = {
+      {"ID", "ROLE", "NAMESPACES", "NAME", "CREATED", "REVOKED"}};
+  for (const Json& token : FieldArray(page, "items")) {
+    std::string namespaces;
+    for (const Json& ns : FieldArray(token, "namespaces")) {
+      if (!ns.is_string()) continue;
+      namespaces += (namespaces.empty() ? "" : ",") + ns.get<std::string>();
+    }
+    rows.push_back({FieldText(token, "id"), FieldText(token, "role"), namespaces,
+                    FieldText(token, "name"), FieldText(token, "createdAt"),
+                    FieldText(token, "revokedAt")});
+  }
+  return RenderTable(rows);
+}
+
 std::string RenderDeadLetterList(const Json& page) {
   std::vector<std::vector<std::string>> rows = {
       {"TASK ID", "JOB", "NAMESPACE", "TASK", "ATTEMPTS", "OUTCOME", "REASON", "FAILED AT"}};

@@ -13,6 +13,17 @@ std::optional<Enum> ParseByName(std::string_view s, const std::array<Enum, N>& a
 
 }  // namespace
 
+std::string_view Name(Role r) {
+  switch (r) {
+    case Role::kView: return "view";
+    case Role::kSubmit: return "submit";
+    case Role::kAdmin: return "admin";
+  }
+  return "?";
+}
+
+std::optional<Role> ParseRole(std::string_view s) { return ParseByName(s, kAllRoles); }
+
 std::string_view Name(JobState s) {
   switch (s) {
     case JobState::kPending: return "PENDING";

@@ -46,6 +46,13 @@ inline constexpr std::array kAllOutcomes = {
     Outcome::kTimeout,   Outcome::kOom,         Outcome::kLost,
     Outcome::kInterrupted, Outcome::kCancelled, Outcome::kKilled};
 
+// An API token's role (DESIGN §6): each includes the ones before it.
+enum class Role { kView, kSubmit, kAdmin };
+inline constexpr std::array kAllRoles = {Role::kView, Role::kSubmit, Role::kAdmin};
+
+std::string_view Name(Role r);         // "view", "submit", "admin"
+std::optional<Role> ParseRole(std::string_view s);
+
 std::string_view Name(JobState s);     // "RUNNING"
 std::string_view Name(TaskState s);    // "QUEUED"
 std::string_view Name(WorkerState s);  // "READY"

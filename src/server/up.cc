@@ -21,6 +21,7 @@
 #include "logs/change_feed.h"
 #include "master/retention.h"
 #include "master/scheduler.h"
+#include "server/auth_mode.h"
 #include "server/data_dir_lock.h"
 #include "store/committer.h"
 #include "store/sqlite/sqlite_store.h"
@@ -76,6 +77,11 @@ int RunUp(const UpOptions& options) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("pipegrid"));
   spdlog::set_level(spdlog::level::from_str(options.log_level));
   auto fail = [&](const Status& s) { return Fail(options.command, s); };
+
+  std::vector<Listener> listeners = {{"--http", options.http}};
+  if (!options.grpc.empty()) listeners.push_back({"--grpc", options.grpc});
+  Result<api::AuthMode> auth_mode = ResolveAuthMode(options.auth, listeners);
+  if (!auth_mode.ok()) return fail(auth_mode.status());
 
   std::error_code ec;
   std::string data_dir = std::filesystem::absolute(options.data_dir, ec).lexically_normal().string();
@@ -186,6 +192,7 @@ int RunUp(const UpOptions& options) {
   api_options.influx_url = options.influx_url;
   api_options.influx_token = options.influx_token;
   api_options.influx_interval = options.influx_interval;
+  api_options.auth = *auth_mode;
   auto api = api::ApiServer::Start(
       api_options, scheduler, **store, clock, [&ready] { return ready.load(); },
       api::ApiFeeds{&changes, &committer});
@@ -213,7 +220,7 @@ int RunUp(const UpOptions& options) {
   }
   std::cout << "pipegrid ready: url=" << url << " api=" << url << "/api/v1 grpc=" << grpc
             << " grpc-tls=" << (grpc_server->tls() ? "mutual" : "off") << " data-dir=" << data_dir
-            << " auth=open pid=" << ::getpid() << std::endl;
+            << " auth=" << api::Name(*auth_mode) << " pid=" << ::getpid() << std::endl;
 
   int sig = 0;
   sigwait(&signals, &sig);

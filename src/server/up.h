@@ -36,6 +36,9 @@ struct UpOptions {
   int max_fanout = 10'000;              // forEach items per task
   int64_t max_output_bytes = 1LL << 30;  // outputs.files per attempt
   std::string log_level = "info";
+  // DESIGN §6: "", "open" or "required" (server/auth_mode.h). "": open only
+  // when every listener is on loopback.
+  std::string auth;
   // Optional push of the /metrics figures as InfluxDB line protocol
   // (api::ApiOptions::influx_url); empty: none.
   std::string influx_url;

@@ -112,6 +112,11 @@ void AddServer(CLI::App& app, int& exit_code, bool embedded_worker) {
   up->add_option("--max-output-bytes", flags->max_output_bytes,
                  "outputs.files kept per attempt, in all")
       ->capture_default_str();
+  up->add_option("--auth", o.auth,
+                 "required: every API call needs a bearer token (pipegrid token create); "
+                 "open: none does, allowed only when every listener is on loopback "
+                 "(default: open on loopback, else required)")
+      ->check(CLI::IsMember({"required", "open"}));
   up->add_option("--log-level", o.log_level, "trace|debug|info|warn|error")
       ->capture_default_str();
   up->add_option("--influx-url", o.influx_url,

@@ -98,6 +98,20 @@ struct DeadLetterRecord {
   bool operator==(const DeadLetterRecord&) const = default;
 };
 
+// An API token (DESIGN §6). Only a hash of its secret is kept: the secret
+// is shown once, when the token is made.
+struct TokenRecord {
+  std::string id;           // public handle ("tok_…"), what lists and revoke name
+  std::string secret_hash;  // hex SHA-256 of the secret (auth/token.h)
+  Role role = Role::kView;
+  // The namespaces it may see; {"*"}: every one (admin tokens always do).
+  std::vector<std::string> namespaces;
+  std::string name;  // optional description
+  WallTime created_at{};
+  std::optional<WallTime> revoked_at;
+  bool operator==(const TokenRecord&) const = default;
+};
+
 // One atomic unit of writes. Applied in this order: jobs, tasks, attempts,
 // dead-letter deletes, dead-letter puts, events, job deletes. Within a list,
 // a later put of the same row wins.

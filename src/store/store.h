@@ -20,12 +20,15 @@ struct JobFilter {
   std::vector<JobState> states;                // empty: any
   std::map<std::string, std::string> labels;   // all must match
   std::string namespace_;                      // empty: any
+  // Non-empty: only jobs in these namespaces (what a token holds).
+  std::vector<std::string> namespaces_in;
   int limit = 100;
   std::string after;  // page token: ids strictly older (smaller) than this
 };
 
 struct DeadLetterFilter {
   std::string namespace_;  // empty: any
+  std::vector<std::string> namespaces_in;  // non-empty: only these
   int limit = 100;
   std::string after;  // page token: task ids greater than this
 };
@@ -78,6 +81,21 @@ class Store {
       const std::string& job_id) = 0;
   // Dead letters now (all namespaces).
   [[nodiscard]] virtual Result<int64_t> CountDeadLetters() = 0;
+  // API tokens. Written directly, not through batches: they are not
+  // scheduler state, and `pipegrid token --data-dir` writes them from
+  // another process while the master runs.
+  // Fails (Internal) when the id or the secret's hash is taken: both are
+  // random (auth/token.h), so that means a bug, not bad luck.
+  [[nodiscard]] virtual Status PutToken(const TokenRecord& token) = 0;
+  [[nodiscard]] virtual Result<std::optional<TokenRecord>> GetToken(const std::string& id) = 0;
+  [[nodiscard]] virtual Result<std::optional<TokenRecord>> GetTokenBySecretHash(
+      const std::string& secret_hash) = 0;
+  // Oldest first, revoked ones included.
+  [[nodiscard]] virtual Result<std::vector<TokenRecord>> ListTokens() = 0;
+  // Sets revoked_at (once: a second revoke keeps the first time). NotFound
+  // when there is no such token.
+  [[nodiscard]] virtual Status RevokeToken(const std::string& id, WallTime at) = 0;
+
   // The highest event seq committed so far; 0 when there is none. A follower
   // that wants only new events starts after it.
   [[nodiscard]] virtual Result<int64_t> LastEventSeq() = 0;

@@ -155,7 +155,7 @@ void Server::Start(const ServerConfig& config, const std::string& data_dir,
   if (auto g = line.find("grpc="); g != std::string::npos) {
     grpc_ = line.substr(g + 5, line.find(' ', g) - g - 5);
   }
-  auto client = cli::HttpClient::Create(url_);
+  auto client = cli::HttpClient::Create(url_, config.token);
   if (!client.ok()) {
     ADD_FAILURE() << client.status().ToString();
     url_.clear();

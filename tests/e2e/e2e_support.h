@@ -34,6 +34,7 @@ struct ServerConfig {
   std::string command = "up";
   std::string grpc = "127.0.0.1:0";  // --grpc
   std::string stderr_path;           // empty: inherited
+  std::string token;                 // bearer token for http() (--auth required)
 };
 
 // A `pipegrid up` (or `master`) in the background. The destructor SIGKILLs it

@@ -201,9 +201,13 @@ TEST(PartitionE2E, CutOffWorkerIsLostItsTaskRunsElsewhereAndItsLateResultIsRefus
   auto certs = RunCli({"certs", "--out", tls, "--hosts", net->host_ip()});
   ASSERT_EQ(certs.exit_code, 0) << certs.err;
   const std::string master_log = dir.Sub("master.log");
+  // A listener off loopback: the API requires a token (DESIGN §6).
+  auto token = RunCli({"token", "create", "--role", "admin", "--data-dir", dir.Sub("data")});
+  ASSERT_EQ(token.exit_code, 0) << token.err;
   ServerConfig config;
   config.command = "master";
   config.grpc = net->host_ip() + ":0";
+  config.token = token.out.substr(0, token.out.find('\n'));
   config.stderr_path = master_log;
   Server master(config, dir.Sub("data"), {"--tls-dir", tls, "--worker-timeout", "2s"});
   ASSERT_TRUE(master.ready()) << ReadFile(master_log);

@@ -131,7 +131,21 @@ ALTER TABLE tasks ADD COLUMN item TEXT NOT NULL DEFAULT '';
 ALTER TABLE tasks ADD COLUMN outputs TEXT NOT NULL DEFAULT '[]';
 )sql"};
 
-constexpr std::array kMigrations = {kMigration1, kMigration2, kMigration3, kMigration4};
+// Version 5: API tokens (DESIGN §6), their secrets hashed.
+constexpr Migration kMigration5 = {5, R"sql(
+CREATE TABLE tokens (
+  id          TEXT PRIMARY KEY,
+  secret_hash TEXT NOT NULL UNIQUE,
+  role        TEXT NOT NULL,
+  namespaces  TEXT NOT NULL DEFAULT '[]',
+  name        TEXT NOT NULL DEFAULT '',
+  created_at  INTEGER NOT NULL,
+  revoked_at  INTEGER
+);
+)sql"};
+
+constexpr std::array kMigrations = {kMigration1, kMigration2, kMigration3, kMigration4,
+                                    kMigration5};
 
 constexpr bool NumberedInOrder() {
   for (size_t i = 0; i < kMigrations.size(); ++i) {

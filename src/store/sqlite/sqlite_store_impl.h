@@ -44,6 +44,11 @@ class SqliteStore final : public Store {
   Result<std::map<std::string, int64_t>> CountJobTasksByState(const std::string& job_id) override;
   Result<int64_t> CountDeadLetters() override;
   Result<int64_t> LastEventSeq() override;
+  Status PutToken(const TokenRecord& token) override;
+  Result<std::optional<TokenRecord>> GetToken(const std::string& id) override;
+  Result<std::optional<TokenRecord>> GetTokenBySecretHash(const std::string& secret_hash) override;
+  Result<std::vector<TokenRecord>> ListTokens() override;
+  Status RevokeToken(const std::string& id, WallTime at) override;
 
  private:
   // The writes of Apply, inside its transaction (sqlite_store_write.cc).

@@ -102,6 +102,11 @@ Result<std::vector<JobRecord>> SqliteStore::ListJobs(const JobFilter& filter) {
   int n = 0;
   auto param = [&n] { return "?" + std::to_string(++n); };
   if (!filter.namespace_.empty()) sql += " AND jobs.namespace = " + param();
+  if (!filter.namespaces_in.empty()) {
+    sql += " AND jobs.namespace IN (";
+    for (size_t i = 0; i < filter.namespaces_in.size(); ++i) sql += (i ? ", " : "") + param();
+    sql += ")";
+  }
   if (!filter.after.empty()) sql += " AND jobs.id < " + param();
   if (!filter.states.empty()) {
     sql += " AND jobs.state IN (";
@@ -119,6 +124,7 @@ Result<std::vector<JobRecord>> SqliteStore::ListJobs(const JobFilter& filter) {
   PG_ASSIGN_OR_RETURN(Statement stmt, conn->Prepare(sql));
   n = 0;
   if (!filter.namespace_.empty()) PG_RETURN_IF_ERROR(stmt.BindText(++n, filter.namespace_));
+  for (const std::string& ns : filter.namespaces_in) PG_RETURN_IF_ERROR(stmt.BindText(++n, ns));
   if (!filter.after.empty()) PG_RETURN_IF_ERROR(stmt.BindText(++n, filter.after));
   for (JobState state : filter.states) PG_RETURN_IF_ERROR(stmt.BindText(++n, Name(state)));
   for (const auto& [key, value] : filter.labels) {
@@ -202,6 +208,24 @@ Result<std::vector<DeadLetterRecord>> SqliteStore::ListDeadLetters(const DeadLet
       DeadLetterSql().select +
       " WHERE dead_letters.namespace = ?1 AND dead_letters.task_id > ?2"
       " ORDER BY dead_letters.task_id LIMIT ?3";
+  if (!filter.namespaces_in.empty()) {
+    // A token's namespaces: the list's length varies, so prepared per call.
+    std::string sql = DeadLetterSql().select + " WHERE dead_letters.task_id > ?1";
+    if (!filter.namespace_.empty()) sql += " AND dead_letters.namespace = ?2";
+    sql += " AND dead_letters.namespace IN (";
+    for (size_t i = 0; i < filter.namespaces_in.size(); ++i) {
+      sql += (i ? ", ?" : "?") + std::to_string(i + 4);
+    }
+    sql += ") ORDER BY dead_letters.task_id LIMIT ?3";
+    PG_ASSIGN_OR_RETURN(Statement stmt, conn->Prepare(sql));
+    PG_RETURN_IF_ERROR(stmt.BindText(1, filter.after));
+    if (!filter.namespace_.empty()) PG_RETURN_IF_ERROR(stmt.BindText(2, filter.namespace_));
+    PG_RETURN_IF_ERROR(stmt.BindInt64(3, filter.limit));
+    for (size_t i = 0; i < filter.namespaces_in.size(); ++i) {
+      PG_RETURN_IF_ERROR(stmt.BindText(static_cast<int>(i) + 4, filter.namespaces_in[i]));
+    }
+    return Collect<DeadLetterRecord>(stmt, ReadDeadLetter);
+  }
   PG_ASSIGN_OR_RETURN(ScopedStatement stmt,
                       conn->Cached(filter.namespace_.empty() ? all_namespaces : one_namespace));
   if (!filter.namespace_.empty()) PG_RETURN_IF_ERROR(stmt->BindText(1, filter.namespace_));

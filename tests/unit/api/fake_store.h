@@ -65,6 +65,10 @@ class FakeStore final : public store::Store {
       const store::JobRecord& j = it->second;
       if (!f.after.empty() && j.id >= f.after) continue;
       if (!f.namespace_.empty() && j.namespace_ != f.namespace_) continue;
+      if (!f.namespaces_in.empty() && std::find(f.namespaces_in.begin(), f.namespaces_in.end(),
+                                                j.namespace_) == f.namespaces_in.end()) {
+        continue;
+      }
       if (!f.states.empty() &&
           std::find(f.states.begin(), f.states.end(), j.state) == f.states.end()) {
         continue;
@@ -130,6 +134,10 @@ class FakeStore final : public store::Store {
     for (const auto& [id, d] : dead_letters_) {
       if (!f.after.empty() && id <= f.after) continue;
       if (!f.namespace_.empty() && d.namespace_ != f.namespace_) continue;
+      if (!f.namespaces_in.empty() && std::find(f.namespaces_in.begin(), f.namespaces_in.end(),
+                                                d.namespace_) == f.namespaces_in.end()) {
+        continue;
+      }
       if (static_cast<int>(out.size()) == f.limit) break;
       out.push_back(d);
     }
@@ -190,9 +198,55 @@ class FakeStore final : public store::Store {
     return out;
   }
 
+  Status PutToken(const store::TokenRecord& token) override {
+    std::lock_guard lock(mu_);
+    if (!fail_.ok()) return fail_;
+    for (const auto& [id, t] : tokens_) {
+      if (id == token.id || t.secret_hash == token.secret_hash) return AlreadyExists(token.id);
+    }
+    tokens_[token.id] = token;
+    return Status::Ok();
+  }
+
+  Result<std::optional<store::TokenRecord>> GetToken(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    if (!fail_.ok()) return fail_;
+    auto it = tokens_.find(id);
+    if (it == tokens_.end()) return std::optional<store::TokenRecord>();
+    return std::optional<store::TokenRecord>(it->second);
+  }
+
+  Result<std::optional<store::TokenRecord>> GetTokenBySecretHash(
+      const std::string& hash) override {
+    std::lock_guard lock(mu_);
+    if (!fail_.ok()) return fail_;
+    for (const auto& [id, t] : tokens_) {
+      if (t.secret_hash == hash) return std::optional<store::TokenRecord>(t);
+    }
+    return std::optional<store::TokenRecord>();
+  }
+
+  Result<std::vector<store::TokenRecord>> ListTokens() override {
+    std::lock_guard lock(mu_);
+    if (!fail_.ok()) return fail_;
+    std::vector<store::TokenRecord> out;
+    for (const auto& [id, t] : tokens_) out.push_back(t);
+    return out;
+  }
+
+  Status RevokeToken(const std::string& id, WallTime at) override {
+    std::lock_guard lock(mu_);
+    if (!fail_.ok()) return fail_;
+    auto it = tokens_.find(id);
+    if (it == tokens_.end()) return NotFound("token " + id + " not found");
+    if (!it->second.revoked_at) it->second.revoked_at = at;
+    return Status::Ok();
+  }
+
  private:
   std::mutex mu_;
   Status fail_;
+  std::map<std::string, store::TokenRecord> tokens_;
   std::map<std::string, store::JobRecord> jobs_;
   std::map<std::string, store::TaskRecord> tasks_;
   std::map<std::string, store::AttemptRecord> attempts_;

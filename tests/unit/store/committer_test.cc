@@ -113,6 +113,17 @@ class ControlledStore final : public Store {
   }
   Result<int64_t> CountDeadLetters() override { return inner_.CountDeadLetters(); }
   Result<int64_t> LastEventSeq() override { return inner_.LastEventSeq(); }
+  Status PutToken(const TokenRecord& t) override { return inner_.PutToken(t); }
+  Result<std::optional<TokenRecord>> GetToken(const std::string& id) override {
+    return inner_.GetToken(id);
+  }
+  Result<std::optional<TokenRecord>> GetTokenBySecretHash(const std::string& h) override {
+    return inner_.GetTokenBySecretHash(h);
+  }
+  Result<std::vector<TokenRecord>> ListTokens() override { return inner_.ListTokens(); }
+  Status RevokeToken(const std::string& id, WallTime at) override {
+    return inner_.RevokeToken(id, at);
+  }
 
  private:
   Store& inner_;
